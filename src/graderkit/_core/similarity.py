@@ -1,0 +1,43 @@
+"""text_similarity metrics: one pure function per ``evaluation_metric``.
+
+Every function takes ``(input, reference)`` already rendered and returns a float. Each
+implementation is the pinned parity decision for its metric (see docs/parity.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rapidfuzz import fuzz
+
+__all__ = ["LOCAL_METRICS", "METRIC_NAMES", "fuzzy_match"]
+
+METRIC_NAMES: tuple[str, ...] = (
+    "cosine",
+    "fuzzy_match",
+    "bleu",
+    "gleu",
+    "meteor",
+    "rouge_1",
+    "rouge_2",
+    "rouge_3",
+    "rouge_4",
+    "rouge_5",
+    "rouge_l",
+)
+"""Every ``evaluation_metric`` the service accepts."""
+
+
+def fuzzy_match(input: str, reference: str) -> float:
+    """``rapidfuzz.fuzz.ratio(input, reference) / 100``, no preprocessing.
+
+    Parity [OBS-AZ]: reproduces the one observed service score (0.6117136659436009) exactly;
+    ``WRatio`` or ``default_process`` do not. Empty vs empty gives 1.0 (ratio's rule) [INF].
+    """
+    return fuzz.ratio(input, reference) / 100.0
+
+
+LOCAL_METRICS: dict[str, Callable[[str, str], float]] = {
+    "fuzzy_match": fuzzy_match,
+}
+"""Metrics computed locally without any backend (``cosine`` needs an embedding backend)."""

@@ -1,0 +1,1 @@
+"""The edges: model clients, the python sandbox, caches and the batch engine."""
