@@ -28,6 +28,7 @@ __all__ = [
     "ERROR_FLAGS",
     "FormulaError",
     "GraderkitError",
+    "GraderkitWarning",
     "InvalidGrader",
     "NotYetSupported",
     "TemplateError",
@@ -82,6 +83,10 @@ class TemplateError(InvalidGrader):
 
 class FormulaError(InvalidGrader):
     """A multi grader's ``calculate_output`` formula does not parse or names an unknown key."""
+
+
+class GraderkitWarning(UserWarning):
+    """A grader is valid but probably not what you meant (e.g. ``neq`` loaded as ``ne``)."""
 
 
 class NotYetSupported(GraderkitError, NotImplementedError):
