@@ -61,7 +61,7 @@ class InvalidGrader(GraderkitError, ValueError):
         if self.field and self.value is not _NO_VALUE:
             return f"{where}{self.field}={self.value!r} {self.problem}"
         if self.field:
-            return f"{where}{self.field}: {self.problem}"
+            return f"{where}{self.field} {self.problem}"
         return f"{where}{self.problem}"
 
     def __reduce__(self) -> tuple[Any, ...]:

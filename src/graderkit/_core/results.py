@@ -99,16 +99,12 @@ def merge_errors(children: Mapping[str, GradeResult]) -> dict[str, str | None]:
         for flag, details in child.errors.items():
             text = None if details is None else f"{key}: {details}"
             previous = merged.get(flag)
-            merged[flag] = text if previous is None else (
-                previous if text is None else f"{previous}\n{text}"
+            merged[flag] = (
+                text if previous is None else (previous if text is None else f"{previous}\n{text}")
             )
     return merged
 
 
 def is_finite_number(value: object) -> bool:
     """True for an int or float (never bool) that is finite."""
-    return (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-    )
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

@@ -1,0 +1,96 @@
+"""graderkit: author, compile, run and test OpenAI-compatible graders locally.
+
+Example:
+    >>> import graderkit as gk
+    >>> fuzzy = gk.text_similarity("{{sample.output_text}}", "{{item.answer}}", name="fuzzy")
+    >>> exact = gk.string_check("{{sample.output_text}}", "{{item.answer}}", name="exact")
+    >>> clinical = gk.multi(0.85 * fuzzy + 0.15 * exact, name="clinical")
+    >>> gk.grade(clinical, "sepsis", {"answer": "sepsis"}).reward
+    1.0
+"""
+
+from graderkit._authoring import python_grader
+from graderkit._core.arith import Expression
+from graderkit._core.factories import label_model, multi, score_model, string_check, text_similarity
+from graderkit._core.functions import abs, ceil, exp, floor, log, max, min, sqrt
+from graderkit._core.messages import (
+    AudioData,
+    InputAudio,
+    InputImage,
+    InputText,
+    Message,
+    OutputText,
+    SamplingParams,
+)
+from graderkit._core.models import (
+    Grader,
+    GraderBase,
+    LabelModelGrader,
+    MultiGrader,
+    PythonGrader,
+    ScoreModelGrader,
+    StringCheckGrader,
+    TextSimilarityGrader,
+)
+from graderkit._core.results import GradeResult
+from graderkit._core.sample import sample_from_text
+from graderkit._core.wire import from_openai, to_json, to_openai
+from graderkit._run.default import grade, grade_many
+from graderkit._run.runner import Runner
+from graderkit.errors import (
+    FormulaError,
+    GraderkitError,
+    GraderkitWarning,
+    InvalidGrader,
+    NotYetSupported,
+    TemplateError,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AudioData",
+    "Expression",
+    "FormulaError",
+    "GradeResult",
+    "Grader",
+    "GraderBase",
+    "GraderkitError",
+    "GraderkitWarning",
+    "InputAudio",
+    "InputImage",
+    "InputText",
+    "InvalidGrader",
+    "LabelModelGrader",
+    "Message",
+    "MultiGrader",
+    "NotYetSupported",
+    "OutputText",
+    "PythonGrader",
+    "Runner",
+    "SamplingParams",
+    "ScoreModelGrader",
+    "StringCheckGrader",
+    "TemplateError",
+    "TextSimilarityGrader",
+    "abs",
+    "ceil",
+    "exp",
+    "floor",
+    "from_openai",
+    "grade",
+    "grade_many",
+    "label_model",
+    "log",
+    "max",
+    "min",
+    "multi",
+    "python_grader",
+    "sample_from_text",
+    "score_model",
+    "sqrt",
+    "string_check",
+    "text_similarity",
+    "to_json",
+    "to_openai",
+]

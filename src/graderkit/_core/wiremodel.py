@@ -1,0 +1,73 @@
+"""The base of every wire model: frozen, strict about unknown fields, numbers kept as written.
+
+Lossless round-trip rests on pydantic's ``fields_set``: a field is emitted exactly when it was
+given (in JSON, or explicitly by a factory). Absent optional fields are never invented.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, PrivateAttr, StrictFloat, StrictInt
+
+__all__ = ["Number", "WireModel", "remember_order"]
+
+Number = Annotated[StrictInt | StrictFloat, "number"]
+"""A JSON number: int stays int and float stays float (``[0, 1]`` round-trips as ``[0, 1]``)."""
+
+
+class WireModel(BaseModel):
+    """Frozen, ``extra="forbid"``; dumps exactly the fields that were set."""
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        strict=False,
+        validate_default=False,
+        revalidate_instances="never",
+    )
+
+    _order: tuple[str, ...] | None = PrivateAttr(default=None)
+
+    def model_post_init(self, context: Any, /) -> None:
+        # A discriminator (``type`` with a non-None default) is always part of the JSON, even
+        # when the model was built in Python without spelling it out.
+        field = type(self).model_fields.get("type")
+        if field is not None and field.default is not None:
+            self.__pydantic_fields_set__.add("type")
+
+    def wire(self) -> dict[str, Any]:
+        """The JSON object for this model: the fields that were set.
+
+        Keys come in the order they were loaded in (so a loaded file round-trips to the same
+        text), else ``type`` first and then the declaration order.
+        """
+        out: dict[str, Any] = _ordered(self, self.model_dump(mode="json", exclude_unset=True))
+        return out
+
+
+def _ordered(value: Any, dumped: Any) -> Any:
+    if isinstance(value, WireModel) and isinstance(dumped, dict):
+        order = value._order or (("type",) if "type" in dumped else ())
+        keys = [k for k in order if k in dumped] + [k for k in dumped if k not in order]
+        return {k: _ordered(getattr(value, k, None), dumped[k]) for k in keys}
+    if isinstance(value, tuple) and isinstance(dumped, list):
+        return [_ordered(v, d) for v, d in zip(value, dumped, strict=False)]
+    if isinstance(value, Mapping) and isinstance(dumped, dict):
+        return {k: _ordered(value.get(k), d) for k, d in dumped.items()}
+    return dumped
+
+
+def remember_order(value: Any, data: Any) -> None:
+    """Record the key order of loaded JSON on every model in ``value`` (see ``wire``)."""
+    if isinstance(value, WireModel) and isinstance(data, Mapping):
+        value._order = tuple(data)
+        for key, sub in data.items():
+            remember_order(getattr(value, key, None), sub)
+    elif isinstance(value, tuple) and isinstance(data, list):
+        for v, d in zip(value, data, strict=False):
+            remember_order(v, d)
+    elif isinstance(value, Mapping) and isinstance(data, Mapping):
+        for key, sub in data.items():
+            remember_order(value.get(key), sub)
