@@ -1,0 +1,431 @@
+"""``{{ namespace.path }}`` templates: a small hand-written parser and a fast renderer.
+
+Grammar (Part A "template syntax" [DOC]; the corner cases are ours, see `parse_template`)::
+
+    variable  := "{{" WS* NAMESPACE ( "." KEY | "[" DIGITS "]" )+ WS* "}}"
+    NAMESPACE := "item" | "sample"
+    KEY       := one or more characters that are not whitespace, ".", "[", "]", "{" or "}"
+
+Everything outside ``{{ ... }}`` is literal text, including a single ``{`` or ``}`` and a stray
+``}}``, so JSON written inside a template works. Templates are parsed once (and cached) when a
+grader is built or loaded; rendering walks precomputed parts and never uses a regex.
+
+Example:
+    >>> t = parse_template('{"smiles": "{{ item.smiles }}"}')
+    >>> [v.text for v in t.variables]
+    ['item.smiles']
+    >>> render(t, sample={}, item={"smiles": "CCO"})
+    '{"smiles": "CCO"}'
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from graderkit.errors import TemplateError
+
+__all__ = [
+    "MissingVariable",
+    "Template",
+    "Variable",
+    "parse_template",
+    "render",
+    "render_text",
+    "resolve",
+    "to_text",
+]
+
+Namespace = Literal["item", "sample"]
+_NAMESPACES: tuple[Namespace, ...] = ("item", "sample")
+_KEY_STOP = frozenset(".[]{}")
+_MISSING: Any = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Variable:
+    """One ``{{ namespace.path }}`` reference.
+
+    Attributes:
+        namespace: ``"item"`` (the dataset row) or ``"sample"`` (the model output).
+        path: keys (``str``) and list indexes (``int``), e.g. ``("output_tools", 0, "function")``.
+        text: canonical text without braces or spaces, e.g. ``"sample.output_tools[0].function"``.
+    """
+
+    namespace: Namespace
+    path: tuple[str | int, ...]
+    text: str
+
+    @classmethod
+    def of(cls, namespace: Namespace, *path: str | int) -> Variable:
+        """Build a variable from its parts, computing the canonical ``text``.
+
+        Example:
+            >>> Variable.of("sample", "output_tools", 0, "function").text
+            'sample.output_tools[0].function'
+        """
+        return cls(namespace, path, namespace + _path_text(path))
+
+
+def _path_text(path: tuple[str | int, ...]) -> str:
+    return "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in path)
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A parsed template: literal text and variables in order.
+
+    Build it with `parse_template`; ``parts`` has adjacent literals merged and no empty literal.
+
+    Attributes:
+        source: the text the template was parsed from.
+        parts: literal strings and `Variable` objects in order.
+    """
+
+    source: str
+    parts: tuple[str | Variable, ...]
+    _variables: tuple[Variable, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        found = tuple(p for p in self.parts if isinstance(p, Variable))
+        object.__setattr__(self, "_variables", found)
+
+    @property
+    def variables(self) -> tuple[Variable, ...]:
+        """The variables in order of appearance (repeats included)."""
+        return self._variables
+
+    @property
+    def is_literal(self) -> bool:
+        """True when the template has no variable (rendering returns the text unchanged)."""
+        return not self._variables
+
+    @property
+    def sole_variable(self) -> Variable | None:
+        """The variable when the template is exactly one variable and nothing else, else None."""
+        parts = self.parts
+        if len(parts) == 1 and isinstance(parts[0], Variable):
+            return parts[0]
+        return None
+
+    @property
+    def canonical(self) -> str:
+        """The template re-serialized with every variable written as ``{{ text }}``.
+
+        Example:
+            >>> parse_template("Q: {{item.q}}!").canonical
+            'Q: {{ item.q }}!'
+        """
+        return "".join(p if isinstance(p, str) else "{{ " + p.text + " }}" for p in self.parts)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Template, (self.source, self.parts))
+
+
+class MissingVariable(Exception):
+    """A template variable does not resolve against the sample and item.
+
+    Internal: grading turns it into ``invalid_variable_error`` with ``str(e)`` as the details.
+
+    Attributes:
+        variable: the variable that failed.
+        reason: why, e.g. ``"sample.output_json is None"``.
+    """
+
+    def __init__(self, variable: Variable, reason: str) -> None:
+        self.variable = variable
+        self.reason = reason
+        super().__init__(f"{variable.text}: {reason}")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.variable, self.reason))
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+class _Syntax(Exception):
+    """A problem found by the parser, before the grader and field are known."""
+
+
+def parse_template(text: str, *, grader: str = "", field: str = "") -> Template:
+    """Parse ``text`` into a `Template` (cached by text).
+
+    Corner cases (parity decisions, [INF] unless noted): namespaces other than ``item`` and
+    ``sample`` are errors [DOC]; a bare namespace (``{{ item }}``), an empty ``{{ }}``,
+    filters, expressions, quotes, negative indexes and an unclosed ``{{`` are errors; a stray
+    ``}}`` and single braces are literal text (Jinja-like), so ``"{{item.response}}}}"`` renders
+    the value followed by ``}}``; keys may contain any character except whitespace and
+    ``.[]{}`` (``item.reference-answer`` works).
+
+    Args:
+        text: the template text.
+        grader: label of the grader, used in the error message.
+        field: the field (or JSON path) holding the template, used in the error message.
+
+    Returns:
+        The parsed template.
+
+    Raises:
+        TemplateError: with the position and what was expected.
+
+    Example:
+        >>> parse_template("{{ sample.output_tools[0].function.name }}").sole_variable
+        Variable(namespace='sample', path=('output_tools', 0, 'function', 'name'), text='sample.output_tools[0].function.name')
+    """  # noqa: E501
+    try:
+        return _parse_cached(text)
+    except _Syntax as e:
+        raise TemplateError(grader, field, text, str(e)) from None
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_cached(text: str) -> Template:
+    parts: list[str | Variable] = []
+    literal: list[str] = []
+    pos = 0
+    while True:
+        start = text.find("{{", pos)
+        if start < 0:
+            literal.append(text[pos:])
+            break
+        literal.append(text[pos:start])
+        end = text.find("}}", start + 2)
+        if end < 0:
+            raise _Syntax(
+                f"has an unclosed '{{{{' at {_where(text, start)}; "
+                "close it with '}}' (e.g. {{ item.answer }})"
+            )
+        joined = "".join(literal)
+        if joined:
+            parts.append(joined)
+        literal.clear()
+        parts.append(_parse_variable(text, start, end))
+        pos = end + 2
+    joined = "".join(literal)
+    if joined:
+        parts.append(joined)
+    return Template(text, tuple(parts))
+
+
+def _parse_variable(text: str, start: int, end: int) -> Variable:
+    """Parse ``text[start:end + 2]``, which is ``{{ ... }}``, into a Variable."""
+    snippet = text[start : end + 2]
+    pos = _skip_space(text, start + 2, end)
+    name_end = _scan_key(text, pos, end)
+    name = text[pos:name_end]
+    if name not in _NAMESPACES:
+        raise _Syntax(_namespace_problem(text, pos, name, snippet))
+    namespace: Namespace = "item" if name == "item" else "sample"
+    path: list[str | int] = []
+    pos = name_end
+    while pos < end and text[pos] in ".[":
+        pos = _parse_step(text, pos, end, path, snippet)
+    stop = _skip_space(text, pos, end)
+    if stop < end:
+        raise _Syntax(
+            f"has unexpected {text[stop]!r} at {_where(text, stop)} in {snippet!r}; "
+            "expected '.<key>', '[<index>]' or '}}' (filters and expressions are not supported)"
+        )
+    if not path:
+        raise _Syntax(
+            f"uses the bare namespace {name!r} at {_where(text, start)} in {snippet!r}; "
+            f"reference a key, e.g. {{{{ {name}.answer }}}}"
+        )
+    return Variable.of(namespace, *path)
+
+
+def _parse_step(text: str, pos: int, end: int, path: list[str | int], snippet: str) -> int:
+    """Parse one ``.key`` or ``[N]`` starting at ``pos``; append it to ``path``; return the end."""
+    if text[pos] == ".":
+        key_end = _scan_key(text, pos + 1, end)
+        if key_end == pos + 1:
+            raise _Syntax(
+                f"has '.' without a key at {_where(text, pos)} in {snippet!r}; "
+                "expected a key such as '.answer'"
+            )
+        path.append(text[pos + 1 : key_end])
+        return key_end
+    digits_end = pos + 1
+    while digits_end < end and text[digits_end] in "0123456789":
+        digits_end += 1
+    if digits_end == pos + 1 or digits_end >= end or text[digits_end] != "]":
+        raise _Syntax(
+            f"has a malformed index at {_where(text, pos)} in {snippet!r}; "
+            "expected '[' digits ']' such as '[0]' (no negative indexes, quotes or expressions)"
+        )
+    path.append(int(text[pos + 1 : digits_end]))
+    return digits_end + 1
+
+
+def _namespace_problem(text: str, pos: int, name: str, snippet: str) -> str:
+    use = "use {{ item.<key> }} or {{ sample.<key> }}"
+    if not name:
+        found = f"{text[pos]!r}" if text[pos : pos + 2] != "}}" else "'}}'"
+        at = _where(text, pos)
+        return f"has {found} at {at} in {snippet!r} where a variable is expected; {use}"
+    return f"has unknown namespace {name!r} at {_where(text, pos)} in {snippet!r}; {use}"
+
+
+def _skip_space(text: str, pos: int, end: int) -> int:
+    while pos < end and text[pos].isspace():
+        pos += 1
+    return pos
+
+
+def _scan_key(text: str, pos: int, end: int) -> int:
+    while pos < end:
+        char = text[pos]
+        if char in _KEY_STOP or char.isspace():
+            break
+        pos += 1
+    return pos
+
+
+def _where(text: str, offset: int) -> str:
+    """``"column C"`` (1-based) for one-line text, ``"line L, column C"`` otherwise."""
+    column = offset - text.rfind("\n", 0, offset)
+    if "\n" not in text:
+        return f"column {column}"
+    line = text.count("\n", 0, offset) + 1
+    return f"line {line}, column {column}"
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def resolve(variable: Variable, sample: Mapping[str, Any], item: Mapping[str, Any]) -> Any:
+    """Return the value a variable points to.
+
+    Parity decisions [INF]: a ``str`` key looks up a mapping; an ``int`` index reads a list or
+    tuple (out of range is missing); anything else (a key on a list, an index on a dict,
+    anything on ``None``, a string or a number) is missing. JSON strings are **not** parsed while
+    walking: ``sample.output_tools[0].function.arguments.symbols`` is missing because
+    ``arguments`` is a JSON string. Part B section 2 says whether the service auto-parses such
+    strings is unknown; this is our inference and the one place to change it.
+
+    Args:
+        variable: the variable to resolve.
+        sample: the ``sample`` namespace.
+        item: the ``item`` namespace.
+
+    Returns:
+        The value, of any type.
+
+    Raises:
+        MissingVariable: with a reason naming the path that failed.
+
+    Example:
+        >>> resolve(Variable.of("item", "a", 1), sample={}, item={"a": ["x", "y"]})
+        'y'
+    """
+    value: Any = item if variable.namespace == "item" else sample
+    try:
+        for step in variable.path:
+            if isinstance(step, str):
+                if value.__class__ is not dict and not isinstance(value, Mapping):
+                    break
+            elif (value.__class__ is not list and not isinstance(value, tuple)) or step < 0:
+                break
+            value = value[step]
+        else:
+            return value
+    except (KeyError, IndexError):
+        pass
+    raise MissingVariable(variable, _missing_reason(variable, sample, item))
+
+
+def _missing_reason(variable: Variable, sample: Mapping[str, Any], item: Mapping[str, Any]) -> str:
+    """Walk the path again (slow path, only on failure) and explain where it stopped."""
+    value: Any = item if variable.namespace == "item" else sample
+    where: str = variable.namespace
+    for step in variable.path:
+        if isinstance(step, str) and isinstance(value, Mapping):
+            if step not in value:
+                return f"key {step!r} not found in {where}"
+        elif isinstance(step, int) and isinstance(value, (list, tuple)):
+            if not 0 <= step < len(value):
+                return f"index {step} out of range for {where} (length {len(value)})"
+        elif value is None:
+            return f"{where} is None"
+        else:
+            kind = f"key {step!r}" if isinstance(step, str) else f"index [{step}]"
+            return f"{where} is {_kind(value)}, which has no {kind}"
+        value = value[step]
+        where += f"[{step}]" if isinstance(step, int) else f".{step}"
+    return "unresolvable"  # pragma: no cover - only reached if resolve() and this disagree
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, str):
+        return "a string" + (" (JSON strings are not parsed)" if value[:1] in ("{", "[") else "")
+    if isinstance(value, Mapping):
+        return "an object"
+    if isinstance(value, (list, tuple)):
+        return "a list"
+    return f"a {type(value).__name__}"
+
+
+def to_text(value: Any) -> str:
+    """Turn a resolved value into the text substituted into the template.
+
+    Parity decision (Part A "template values", [INF]): a ``str`` is used as is; everything else
+    is rendered with Python's ``str()`` (Jinja-like): ``1.0`` -> ``'1.0'``, ``True`` ->
+    ``'True'``, ``None`` -> ``'None'``, ``['a', 1]`` -> ``"['a', 1]"``, ``{'k': None}`` ->
+    ``"{'k': None}"`` (not JSON). This is the one place to change it.
+
+    Example:
+        >>> [to_text(v) for v in ("x", 3, 1.0, True, None, ["a", 1], {"k": None})]
+        ['x', '3', '1.0', 'True', 'None', "['a', 1]", "{'k': None}"]
+    """
+    if value.__class__ is str:
+        return value
+    return str(value)
+
+
+def render(template: Template, sample: Mapping[str, Any], item: Mapping[str, Any]) -> str:
+    """Substitute every variable of ``template`` (values converted with `to_text`).
+
+    Args:
+        template: a parsed template.
+        sample: the ``sample`` namespace.
+        item: the ``item`` namespace.
+
+    Returns:
+        The rendered text.
+
+    Raises:
+        MissingVariable: for the first variable that does not resolve.
+
+    Example:
+        >>> render(parse_template("{{item.n}} of {{ sample.output_text }}"), {"output_text": "x"},
+        ...        {"n": 2})
+        '2 of x'
+    """
+    parts = template.parts
+    if len(parts) == 1:
+        only = parts[0]
+        if isinstance(only, str):
+            return only
+        return to_text(resolve(only, sample, item))
+    out: list[str] = []
+    append = out.append
+    for part in parts:
+        append(part if isinstance(part, str) else to_text(resolve(part, sample, item)))
+    return "".join(out)
+
+
+def render_text(text: str, sample: Mapping[str, Any], item: Mapping[str, Any]) -> str:
+    """Parse (cached) and render ``text`` in one call.
+
+    Raises:
+        TemplateError: if ``text`` is not a valid template.
+        MissingVariable: if a variable does not resolve.
+
+    Example:
+        >>> render_text("{{ item.a.b }}", {}, {"a": {"b": [1, 2]}})
+        '[1, 2]'
+    """
+    return render(parse_template(text), sample, item)
