@@ -1,7 +1,9 @@
 """text_similarity metrics: one pure function per ``evaluation_metric``.
 
 Every function takes ``(input, reference)`` already rendered and returns a float. Each
-implementation is the pinned parity decision for its metric (see docs/parity.md).
+implementation is the pinned parity decision for its metric (see docs/parity.md and
+docs/metrics.md). ``meteor`` also needs a WordNet look-up
+(``graderkit._core.meteor.meteor``); ``cosine`` needs an embedding backend.
 """
 
 from __future__ import annotations
@@ -9,6 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from rapidfuzz import fuzz
+
+from graderkit._core.bleu import bleu
+from graderkit._core.gleu import gleu
+from graderkit._core.rouge import rouge_l, rouge_n_metric
 
 __all__ = ["LOCAL_METRICS", "METRIC_NAMES", "fuzzy_match"]
 
@@ -39,5 +45,13 @@ def fuzzy_match(input: str, reference: str) -> float:
 
 LOCAL_METRICS: dict[str, Callable[[str, str], float]] = {
     "fuzzy_match": fuzzy_match,
+    "bleu": bleu,
+    "gleu": gleu,
+    **{f"rouge_{n}": rouge_n_metric(n) for n in range(1, 6)},
+    "rouge_l": rouge_l,
 }
-"""Metrics computed locally without any backend (``cosine`` needs an embedding backend)."""
+"""Metrics computed locally from the two texts alone.
+
+Not here: ``meteor`` (needs WordNet; ``graderkit._run.text_metrics.text_metric`` binds it) and
+``cosine`` (needs an embedding backend).
+"""

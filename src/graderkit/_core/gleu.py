@@ -1,0 +1,65 @@
+"""GLEU (Google BLEU), computed exactly as nltk's ``sentence_gleu`` with its defaults."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from graderkit._core.ngrams import clipped_overlap, ngram_counts
+from graderkit._core.tokens import whitespace_tokens
+
+__all__ = ["gleu", "sentence_gleu"]
+
+_MIN_ORDER = 1
+_MAX_ORDER = 4
+
+
+def gleu(input: str, reference: str) -> float:
+    """``text_similarity`` ``gleu``: nltk ``sentence_gleu([ref_tokens], hyp_tokens)``.
+
+    Parity [INF]: the service is believed to run nltk's ``sentence_gleu`` with its defaults
+    (n-grams of orders 1 to 4), on whitespace tokens (``whitespace_tokens``), ``input`` as the
+    hypothesis. GLEU is ``matches / max(hypothesis n-grams, reference n-grams)`` pooled over the
+    orders. Edge cases, exactly nltk's: both empty -> ``0.0`` (nltk's "don't divide by zero"
+    branch); one side empty -> ``0.0``.
+
+    Args:
+        input: the rendered input (the hypothesis).
+        reference: the rendered reference.
+
+    Returns:
+        The GLEU score in ``[0, 1]``.
+
+    Example:
+        >>> gleu("fuzzy wuzzy was a bear", "fuzzy wuzzy had no hair")
+        0.21428571428571427
+    """
+    return sentence_gleu(whitespace_tokens(input), whitespace_tokens(reference))
+
+
+def sentence_gleu(hypothesis: Sequence[str], reference: Sequence[str]) -> float:
+    """nltk ``sentence_gleu([reference], hypothesis)`` with default arguments, on tokens.
+
+    Args:
+        hypothesis: the hypothesis tokens.
+        reference: the reference tokens.
+
+    Returns:
+        The score, bit-identical to nltk's.
+
+    Example:
+        >>> sentence_gleu([], [])
+        0.0
+    """
+    n_all = max(_ngram_total(len(hypothesis)), _ngram_total(len(reference)))
+    if n_all == 0:
+        return 0.0
+    n_match = 0
+    if hypothesis and reference:
+        for n in range(_MIN_ORDER, _MAX_ORDER + 1):
+            n_match += clipped_overlap(ngram_counts(hypothesis, n), ngram_counts(reference, n))
+    return n_match / n_all
+
+
+def _ngram_total(length: int) -> int:
+    """How many n-grams of orders 1..4 a text of ``length`` tokens has (nltk ``everygrams``)."""
+    return sum(max(0, length - n + 1) for n in range(_MIN_ORDER, _MAX_ORDER + 1))
