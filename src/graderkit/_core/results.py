@@ -56,7 +56,10 @@ class GradeResult:
         return replace(self, execution_time=seconds)
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``graders/run`` response body, with every error flag spelled out."""
+        """The ``graders/run`` response body, with every error flag spelled out.
+
+        ``passed`` is an Evals notion and is not part of this shape; read the attribute.
+        """
         errors: dict[str, Any] = {}
         for flag in ERROR_FLAGS:
             errors[flag] = flag in self.errors
@@ -80,8 +83,6 @@ class GradeResult:
                 k: dict(v) for k, v in self.token_usage_per_model.items()
             },
         }
-        if self.passed is not None:
-            out["passed"] = self.passed
         return out
 
 
