@@ -1,0 +1,5 @@
+import sys
+
+from graderkit.cli import main
+
+sys.exit(main())
