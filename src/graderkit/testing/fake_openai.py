@@ -1,0 +1,488 @@
+"""A real OpenAI-compatible HTTP server on loopback, scripted per test.
+
+[`FakeOpenAI`][graderkit.testing.fake_openai.FakeOpenAI] speaks enough of the OpenAI API for the
+official `openai` client: ``POST /v1/chat/completions`` and ``POST /v1/embeddings``, and the Azure
+deployment paths (``/openai/deployments/<name>/chat/completions?api-version=...``). Each test
+scripts what the server answers: valid judge replies, refusals, truncated replies, HTTP errors with
+``Retry-After``, slow replies and dropped connections. Every request is logged, so a test can
+assert how many requests were sent.
+
+It is a small asyncio HTTP/1.1 server (keep-alive, no thread per connection) running in a
+background thread, bound to 127.0.0.1; it costs far less CPU per request than the client, so a
+benchmark measures the client. It stops itself after ``lifetime`` seconds.
+
+Example:
+    >>> from openai import OpenAI
+    >>> with FakeOpenAI() as server:
+    ...     server.enqueue(judge_reply(0.75))
+    ...     client = OpenAI(base_url=server.base_url, api_key="sk-test", max_retries=0)
+    ...     reply = client.chat.completions.create(
+    ...         model="gpt-4.1", messages=[{"role": "user", "content": "hi"}]
+    ...     )
+    ...     client.close()
+    >>> reply.choices[0].message.content
+    '{"steps": [], "result": 0.75}'
+    >>> server.request_count
+    1
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import math
+import threading
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, TypeAlias
+from urllib.parse import parse_qs, urlsplit
+
+__all__ = [
+    "ChatCompletion",
+    "Drop",
+    "Embeddings",
+    "FakeOpenAI",
+    "FakeRequest",
+    "HTTPError",
+    "RawBody",
+    "Response",
+    "hash_embedder",
+    "judge_reply",
+]
+
+Kind: TypeAlias = Literal["chat", "embeddings"]
+
+
+@dataclass(frozen=True, slots=True)
+class FakeRequest:
+    """One request the server received.
+
+    Attributes:
+        kind: ``"chat"`` or ``"embeddings"``.
+        path: the URL path (Azure requests carry the deployment in it).
+        query: the query string parameters (Azure sends ``api-version``).
+        body: the parsed JSON body.
+        headers: the request headers, lower-cased names.
+        deployment: the Azure deployment name from the path, else ``None``.
+    """
+
+    kind: Kind
+    path: str
+    query: Mapping[str, str]
+    body: Mapping[str, Any]
+    headers: Mapping[str, str]
+    deployment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ChatCompletion:
+    """A 200 chat-completions reply.
+
+    ``model`` defaults to the requested model and ``usage`` to an estimate (characters / 4).
+    """
+
+    content: str | None = None
+    refusal: str | None = None
+    finish_reason: str = "stop"
+    model: str | None = None
+    usage: Mapping[str, int] | None = None
+    delay: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Embeddings:
+    """A 200 embeddings reply with these vectors (one per input, in order)."""
+
+    vectors: Sequence[Sequence[float]]
+    delay: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class HTTPError:
+    """An error status with an OpenAI-style error body and optional headers (e.g. Retry-After)."""
+
+    status: int
+    message: str = "scripted failure"
+    headers: Mapping[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class RawBody:
+    """Any bytes as the body (e.g. a truncated JSON document)."""
+
+    body: bytes
+    status: int = 200
+    delay: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Drop:
+    """Close the connection without sending a response (after ``delay`` seconds)."""
+
+    delay: float = 0.0
+
+
+Response: TypeAlias = "ChatCompletion | Embeddings | HTTPError | RawBody | Drop"
+Handler: TypeAlias = "Callable[[FakeRequest], Response]"
+
+
+def judge_reply(result: object, steps: Iterable[tuple[str, str]] = (), **kw: Any) -> ChatCompletion:
+    """A judge's structured reply ``{"steps": [...], "result": result}``.
+
+    Args:
+        result: the ``result`` value (a number for score_model, a label for label_model, or
+            anything else to provoke a parse error).
+        steps: ``(description, conclusion)`` pairs.
+        **kw: other [`ChatCompletion`][graderkit.testing.fake_openai.ChatCompletion] fields.
+
+    Example:
+        >>> judge_reply(1).content
+        '{"steps": [], "result": 1}'
+    """
+    payload = {"steps": [{"description": d, "conclusion": c} for d, c in steps], "result": result}
+    return ChatCompletion(content=json.dumps(payload), **kw)
+
+
+def hash_embedder(texts: Sequence[str], dimensions: int = 16) -> list[list[float]]:
+    """Deterministic unit vectors derived from each text's sha256 (same text, same vector)."""
+    vectors = []
+    for text in texts:
+        digest = hashlib.sha256(text.encode("utf-8")).digest()
+        raw = [(digest[i % len(digest)] - 127.5) / 127.5 for i in range(dimensions)]
+        norm = math.sqrt(sum(x * x for x in raw)) or 1.0
+        vectors.append([x / norm for x in raw])
+    return vectors
+
+
+def _default_chat(request: FakeRequest) -> Response:
+    """A valid reply to any request: the first label of an enum schema, else the range maximum."""
+    result_schema = (
+        request.body.get("response_format", {})
+        .get("json_schema", {})
+        .get("schema", {})
+        .get("properties", {})
+        .get("result", {})
+    )
+    labels = result_schema.get("enum")
+    return judge_reply(labels[0] if labels else 1.0)
+
+
+def _default_embeddings(request: FakeRequest) -> Response:
+    texts = request.body.get("input", [])
+    texts = [texts] if isinstance(texts, str) else list(texts)
+    return Embeddings(hash_embedder(texts, int(request.body.get("dimensions") or 16)))
+
+
+def _estimate_tokens(text: str) -> int:
+    return max(1, math.ceil(len(text) / 4))
+
+
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+async def _read_request(reader: asyncio.StreamReader) -> tuple[str, dict[str, str], bytes] | None:
+    """One HTTP/1.1 request (target, lower-cased headers, body), or None at end of stream."""
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError):
+        return None
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ")
+    if len(parts) < 2:
+        return None
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, sep, value = line.partition(":")
+        if sep:
+            headers[name.strip().lower()] = value.strip()
+    try:
+        body = await reader.readexactly(int(headers.get("content-length") or 0))
+    except (asyncio.IncompleteReadError, ConnectionError):
+        return None
+    return parts[1], headers, body
+
+
+def _http_bytes(status: int, body: bytes, headers: Mapping[str, str] | None = None) -> bytes:
+    lines = [
+        f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}",
+        "content-type: application/json",
+        f"content-length: {len(body)}",
+    ]
+    lines.extend(f"{k}: {v}" for k, v in (headers or {}).items())
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body
+
+
+def _parse(target: str, headers: Mapping[str, str], raw: bytes) -> FakeRequest | None:
+    parts = urlsplit(target)
+    kind: Kind
+    if parts.path.endswith("/chat/completions"):
+        kind = "chat"
+    elif parts.path.endswith("/embeddings"):
+        kind = "embeddings"
+    else:
+        return None
+    try:
+        body = json.loads(raw or b"{}")
+    except ValueError:
+        body = {"_unparsable_body": raw.decode("utf-8", "replace")}
+    segments = parts.path.split("/")
+    deployment = segments[segments.index("deployments") + 1] if "deployments" in segments else None
+    return FakeRequest(
+        kind=kind,
+        path=parts.path,
+        query={k: v[0] for k, v in parse_qs(parts.query).items()},
+        body=body,
+        headers=dict(headers),
+        deployment=deployment,
+    )
+
+
+def _render(request: FakeRequest, response: Response) -> bytes:
+    if isinstance(response, HTTPError):
+        error = {"message": response.message, "type": "server_error", "code": None}
+        return _http_bytes(response.status, json.dumps({"error": error}).encode(), response.headers)
+    if isinstance(response, RawBody):
+        return _http_bytes(response.status, response.body)
+    if isinstance(response, Embeddings):
+        return _http_bytes(200, json.dumps(_embeddings_body(request, response)).encode())
+    if isinstance(response, ChatCompletion):
+        return _http_bytes(200, json.dumps(_chat_body(request, response)).encode())
+    raise TypeError(f"not a fake response: {response!r}")
+
+
+def _chat_body(request: FakeRequest, reply: ChatCompletion) -> dict[str, Any]:
+    model = reply.model or str(request.body.get("model", "fake-model"))
+    counts = dict(reply.usage) if reply.usage is not None else None
+    if counts is None:
+        prompt = _estimate_tokens(json.dumps(request.body.get("messages", [])))
+        completion = _estimate_tokens(reply.content or reply.refusal or "")
+        counts = {
+            "prompt_tokens": prompt,
+            "completion_tokens": completion,
+            "total_tokens": prompt + completion,
+        }
+    cached = counts.pop("cached_tokens", 0)
+    usage: dict[str, Any] = {**counts, "prompt_tokens_details": {"cached_tokens": cached}}
+    message = {"role": "assistant", "content": reply.content, "refusal": reply.refusal}
+    return {
+        "id": "chatcmpl-fake",
+        "object": "chat.completion",
+        "created": 0,
+        "model": model,
+        "choices": [{"index": 0, "message": message, "finish_reason": reply.finish_reason}],
+        "usage": usage,
+    }
+
+
+def _embeddings_body(request: FakeRequest, reply: Embeddings) -> dict[str, Any]:
+    texts = request.body.get("input", [])
+    tokens = sum(_estimate_tokens(t) for t in ([texts] if isinstance(texts, str) else texts))
+    data = [
+        {"object": "embedding", "index": i, "embedding": list(v)}
+        for i, v in enumerate(reply.vectors)
+    ]
+    return {
+        "object": "list",
+        "data": data,
+        "model": str(request.body.get("model", "fake-embedding")),
+        "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+    }
+
+
+class FakeOpenAI:
+    """A scripted OpenAI-compatible server on 127.0.0.1 (a context manager).
+
+    Replies come from, in order: the queue filled by
+    [`enqueue`][graderkit.testing.fake_openai.FakeOpenAI.enqueue] (one entry per request), then
+    ``chat`` / ``embeddings`` (callables that see the
+    [`FakeRequest`][graderkit.testing.fake_openai.FakeRequest]). The defaults answer every chat
+    request with a valid judge reply and every embeddings request with
+    [`hash_embedder`][graderkit.testing.fake_openai.hash_embedder] vectors.
+
+    Args:
+        chat: answers chat-completions requests the queue does not.
+        embeddings: answers embeddings requests the queue does not.
+        latency: seconds added before every response (to measure concurrency).
+        lifetime: seconds after which the server stops itself.
+        max_log: how many requests [`requests`][graderkit.testing.fake_openai.FakeOpenAI.requests]
+            keeps (the count in ``request_count`` is always exact).
+    """
+
+    def __init__(
+        self,
+        *,
+        chat: Handler = _default_chat,
+        embeddings: Handler = _default_embeddings,
+        latency: float = 0.0,
+        lifetime: float = 600.0,
+        max_log: int = 100_000,
+    ) -> None:
+        self.chat = chat
+        self.embeddings = embeddings
+        self.latency = latency
+        self.lifetime = lifetime
+        self._queue: deque[Response] = deque()
+        self._log: deque[FakeRequest] = deque(maxlen=max_log)
+        self._count = 0
+        self._lock = threading.Lock()
+        self._port: int | None = None
+        self._thread: threading.Thread | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stopped: asyncio.Event
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- scripting ---------------------------------------------------------------------------
+    def enqueue(self, *responses: Response) -> None:
+        """Answer the next requests with these responses, one each, in order."""
+        with self._lock:
+            self._queue.extend(responses)
+
+    @property
+    def requests(self) -> list[FakeRequest]:
+        """The requests received so far (the most recent ``max_log``)."""
+        with self._lock:
+            return list(self._log)
+
+    @property
+    def request_count(self) -> int:
+        """How many chat and embeddings requests were received."""
+        with self._lock:
+            return self._count
+
+    def reset_log(self) -> None:
+        """Forget the logged requests and reset the count."""
+        with self._lock:
+            self._log.clear()
+            self._count = 0
+
+    # -- addresses ---------------------------------------------------------------------------
+    @property
+    def port(self) -> int:
+        """The TCP port the server listens on."""
+        if self._port is None:
+            raise RuntimeError("FakeOpenAI is not running; use it as a context manager")
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        """The OpenAI-style base URL, e.g. ``http://127.0.0.1:PORT/v1``."""
+        return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def azure_endpoint(self) -> str:
+        """The Azure-style endpoint (the client appends ``/openai/deployments/...``)."""
+        return f"http://127.0.0.1:{self.port}"
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> FakeOpenAI:
+        """Bind a free port on 127.0.0.1 and serve from a background thread's event loop."""
+        if self._thread is not None:
+            raise RuntimeError("FakeOpenAI is already running")
+        ready = threading.Event()
+        self._thread = threading.Thread(target=self._serve, args=(ready,), daemon=True)
+        self._thread.start()
+        if not ready.wait(10.0) or self._port is None:
+            raise RuntimeError("FakeOpenAI did not start")
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close every open connection (idempotent)."""
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        if not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop may be stopping already
+                loop.call_soon_threadsafe(self._stopped.set)
+        if thread is not threading.current_thread():
+            thread.join(10.0)
+        self._thread = None
+
+    def __enter__(self) -> FakeOpenAI:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def _serve(self, ready: threading.Event) -> None:
+        loop = asyncio.new_event_loop()
+        self._loop = loop
+        try:
+            loop.run_until_complete(self._main(ready))
+        finally:
+            loop.close()
+            self._port = None
+
+    async def _main(self, ready: threading.Event) -> None:
+        self._stopped = asyncio.Event()
+        server = await asyncio.start_server(self._connection, "127.0.0.1", 0, backlog=1024)
+        self._port = int(server.sockets[0].getsockname()[1])
+        ready.set()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._stopped.wait(), self.lifetime)
+        server.close()
+        for writer in list(self._writers):
+            writer.transport.abort()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await server.wait_closed()
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        self._writers.add(writer)
+        try:
+            while await self._exchange(reader, writer):
+                pass
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            self._writers.discard(writer)
+            if task is not None:
+                self._tasks.discard(task)
+            writer.transport.abort()
+
+    async def _exchange(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        """Serve one request; False when the connection is to be closed."""
+        received = await _read_request(reader)
+        if received is None:
+            return False
+        target, headers, raw = received
+        request = _parse(target, headers, raw)
+        if request is None:
+            writer.write(_http_bytes(404, b'{"error": {"message": "not found"}}'))
+            return True
+        response = self._respond(request)
+        delay = self.latency + response.delay
+        if delay > 0:
+            await asyncio.sleep(delay)
+        if isinstance(response, Drop):
+            return False
+        writer.write(_render(request, response))
+        await writer.drain()
+        return headers.get("connection", "").lower() != "close"
+
+    # -- scripted replies --------------------------------------------------------------------
+    def _respond(self, request: FakeRequest) -> Response:
+        with self._lock:
+            self._count += 1
+            self._log.append(request)
+            queued = self._queue.popleft() if self._queue else None
+        if queued is not None:
+            return queued
+        handler = self.chat if request.kind == "chat" else self.embeddings
+        return handler(request)
