@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pickle
+from collections import defaultdict
+from collections.abc import Callable
 from types import MappingProxyType
 from typing import Any, Literal
 
@@ -422,3 +424,46 @@ def test_render_equals_manual_concatenation(root: dict[str, Any], data: st.DataO
         expected += value + gap
     sample, item = (root, {}) if namespace == "sample" else ({}, root)
     assert render(parse_template(text), sample, item) == expected
+
+
+def _outcome(call: Callable[[], Any]) -> Any:
+    try:
+        return ("value", call())
+    except MissingVariable as e:
+        return ("missing", str(e))
+
+
+nested = st.recursive(
+    st.one_of(st.none(), st.integers(-2, 2), st.sampled_from(["", "s", '{"a": 1}'])),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.lists(inner, max_size=3).map(tuple),
+        st.dictionaries(st.sampled_from(["a", "b", "0"]), inner, max_size=3),
+        st.dictionaries(st.sampled_from(["a", "b"]), inner, max_size=2).map(MappingProxyType),
+    ),
+    max_leaves=10,
+)
+paths = st.lists(
+    st.one_of(st.sampled_from(["a", "b", "0"]), st.integers(-1, 2)), min_size=1, max_size=4
+)
+
+
+@given(nested, paths)
+def test_render_fast_path_agrees_with_resolve(root: Any, path: list[str | int]) -> None:
+    variable = V("item", *path)
+    template = Template("", (variable,))
+    got = _outcome(lambda: render(template, {}, root))
+    want = _outcome(lambda: to_text(resolve(variable, {}, root)))
+    assert got == want
+
+
+def test_defaultdict_is_not_mutated_by_a_lookup() -> None:
+    item: defaultdict[str, Any] = defaultdict(dict, {"a": {}})
+    with pytest.raises(MissingVariable, match="key 'b' not found in item"):
+        render_text("{{ item.b }}", {}, item)
+    assert dict(item) == {"a": {}}
+
+
+def test_negative_index_built_by_hand_is_missing() -> None:
+    with pytest.raises(MissingVariable, match="index -1 out of range"):
+        render(Template("", (V("item", "a", -1),)), {}, {"a": [1, 2]})

@@ -21,7 +21,7 @@ Example:
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -41,7 +41,7 @@ __all__ = [
 Namespace = Literal["item", "sample"]
 _NAMESPACES: tuple[Namespace, ...] = ("item", "sample")
 _KEY_STOP = frozenset(".[]{}")
-_MISSING: Any = object()
+_Getter = Callable[[Mapping[str, Any], Mapping[str, Any]], Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +57,13 @@ class Variable:
     namespace: Namespace
     path: tuple[str | int, ...]
     text: str
+    _get: _Getter = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_get", _compile_getter(self))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (Variable, (self.namespace, self.path, self.text))
 
     @classmethod
     def of(cls, namespace: Namespace, *path: str | int) -> Variable:
@@ -87,10 +94,13 @@ class Template:
     source: str
     parts: tuple[str | Variable, ...]
     _variables: tuple[Variable, ...] = field(init=False, repr=False, compare=False)
+    _plan: tuple[str | _Getter, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         found = tuple(p for p in self.parts if isinstance(p, Variable))
         object.__setattr__(self, "_variables", found)
+        plan = tuple(p if isinstance(p, str) else p._get for p in self.parts)
+        object.__setattr__(self, "_plan", plan)
 
     @property
     def variables(self) -> tuple[Variable, ...]:
@@ -174,7 +184,7 @@ def parse_template(text: str, *, grader: str = "", field: str = "") -> Template:
     Example:
         >>> parse_template("{{ sample.output_tools[0].function.name }}").sole_variable
         Variable(namespace='sample', path=('output_tools', 0, 'function', 'name'), text='sample.output_tools[0].function.name')
-    """  # noqa: E501
+    """
     try:
         return _parse_cached(text)
     except _Syntax as e:
@@ -304,7 +314,8 @@ def resolve(variable: Variable, sample: Mapping[str, Any], item: Mapping[str, An
     anything on ``None``, a string or a number) is missing. JSON strings are **not** parsed while
     walking: ``sample.output_tools[0].function.arguments.symbols`` is missing because
     ``arguments`` is a JSON string. Part B section 2 says whether the service auto-parses such
-    strings is unknown; this is our inference and the one place to change it.
+    strings is unknown; this is our inference and the one place to change it (`_compile_getter`
+    is a fast path that defers to this function for anything but plain dicts and lists).
 
     Args:
         variable: the variable to resolve.
@@ -322,19 +333,46 @@ def resolve(variable: Variable, sample: Mapping[str, Any], item: Mapping[str, An
         'y'
     """
     value: Any = item if variable.namespace == "item" else sample
-    try:
-        for step in variable.path:
-            if isinstance(step, str):
-                if value.__class__ is not dict and not isinstance(value, Mapping):
-                    break
-            elif (value.__class__ is not list and not isinstance(value, tuple)) or step < 0:
-                break
-            value = value[step]
+    for step in variable.path:
+        if isinstance(step, str):
+            found = isinstance(value, Mapping) and step in value
         else:
-            return value
-    except (KeyError, IndexError):
-        pass
-    raise MissingVariable(variable, _missing_reason(variable, sample, item))
+            found = isinstance(value, (list, tuple)) and 0 <= step < len(value)
+        if not found:
+            raise MissingVariable(variable, _missing_reason(variable, sample, item))
+        value = value[step]
+    return value
+
+
+class _Never:
+    """A type no value has: the fast path's expected container for a step it must not take."""
+
+
+def _compile_getter(variable: Variable) -> _Getter:
+    """A fast `resolve` for one variable: plain dicts and lists inline, everything else deferred.
+
+    Each step expects exactly ``dict`` (a key) or ``list`` (a non-negative index); a missing
+    key, an index out of range or any other container falls back to `resolve`, which either
+    finds the value (mappings and tuples) or raises `MissingVariable` with the reason.
+    """
+    steps = tuple(
+        (step, dict if isinstance(step, str) else list if step >= 0 else _Never)
+        for step in variable.path
+    )
+    is_item = variable.namespace == "item"
+
+    def get(sample: Mapping[str, Any], item: Mapping[str, Any]) -> Any:
+        value: Any = item if is_item else sample
+        try:
+            for step, container in steps:
+                if value.__class__ is not container:
+                    return resolve(variable, sample, item)
+                value = value[step]  # type: ignore[index]  # __class__ checked above
+        except (KeyError, IndexError):
+            return resolve(variable, sample, item)
+        return value
+
+    return get
 
 
 def _missing_reason(variable: Variable, sample: Mapping[str, Any], item: Mapping[str, Any]) -> str:
@@ -374,7 +412,8 @@ def to_text(value: Any) -> str:
     Parity decision (Part A "template values", [INF]): a ``str`` is used as is; everything else
     is rendered with Python's ``str()`` (Jinja-like): ``1.0`` -> ``'1.0'``, ``True`` ->
     ``'True'``, ``None`` -> ``'None'``, ``['a', 1]`` -> ``"['a', 1]"``, ``{'k': None}`` ->
-    ``"{'k': None}"`` (not JSON). This is the one place to change it.
+    ``"{'k': None}"`` (not JSON). This is the one place to change it (`render` skips the
+    call for a ``str``, which is returned unchanged here too).
 
     Example:
         >>> [to_text(v) for v in ("x", 3, 1.0, True, None, ["a", 1], {"k": None})]
@@ -404,16 +443,21 @@ def render(template: Template, sample: Mapping[str, Any], item: Mapping[str, Any
         ...        {"n": 2})
         '2 of x'
     """
-    parts = template.parts
-    if len(parts) == 1:
-        only = parts[0]
+    plan = template._plan
+    if len(plan) == 1:
+        only = plan[0]
         if isinstance(only, str):
             return only
-        return to_text(resolve(only, sample, item))
+        value = only(sample, item)
+        return value if value.__class__ is str else to_text(value)
     out: list[str] = []
     append = out.append
-    for part in parts:
-        append(part if isinstance(part, str) else to_text(resolve(part, sample, item)))
+    for part in plan:
+        if isinstance(part, str):
+            append(part)
+        else:
+            value = part(sample, item)
+            append(value if value.__class__ is str else to_text(value))
     return "".join(out)
 
 
