@@ -25,6 +25,7 @@ import difflib
 import functools
 import math
 import numbers
+import operator
 import re
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
@@ -379,66 +380,61 @@ def _compile(node: Node) -> Compiled:
         value = node.value
         return lambda env: value
     if isinstance(node, Name):
-        key = node.name
-        return lambda env: env[key]
+        return _compile_name(node.name)
     if isinstance(node, Neg):
         operand = _compile(node.operand)
         return lambda env: -operand(env)
-    if isinstance(node, Call):
-        return _compile_call(node)
-    return _compile_binop(node)
+    return _compile_call(node) if isinstance(node, Call) else _compile_binop(node)
+
+
+def _compile_name(key: str) -> Compiled:
+    def read(env: Mapping[str, float]) -> float:
+        value = env[key]
+        if value.__class__ is float and -_INF < value < _INF:
+            return value
+        return _finite(key, value)
+
+    return read
+
+
+_ARITH: dict[str, Callable[[float, float], float]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": operator.truediv,
+    "^": math.pow,
+}
 
 
 def _compile_binop(node: BinOp) -> Compiled:
-    left, right, op = _compile(node.left), _compile(node.right), node.op
-    if op == "^":
-        return lambda env: _power(node, left(env), right(env))
-    if op == "/":
+    left, right, func = _compile(node.left), _compile(node.right), _ARITH[node.op]
 
-        def divide(env: Mapping[str, float]) -> float:
-            a, b = left(env), right(env)
-            if b == 0.0:
-                raise FormulaDomainError(f"division by zero in {_quote(node)} ({_operand(node)})")
-            return _checked(node, a / b)
+    def binop(env: Mapping[str, float]) -> float:
+        a, b = left(env), right(env)
+        try:
+            result = func(a, b)
+        except (ArithmeticError, ValueError) as e:
+            raise FormulaDomainError(_binop_problem(node, a, b, e)) from None
+        if -_INF < result < _INF:
+            return result
+        raise FormulaDomainError(f"overflow in {_quote(node)} (the result is {result!r})")
 
-        return divide
-    if op == "+":
-        return lambda env: _checked(node, left(env) + right(env))
-    if op == "-":
-        return lambda env: _checked(node, left(env) - right(env))
-    return lambda env: _checked(node, left(env) * right(env))
+    return binop
 
 
-def _checked(node: BinOp, result: float) -> float:
-    """Finite sums, differences, products and quotients of finite numbers pass; overflow fails."""
-    if -_INF < result < _INF:
-        return result
-    raise FormulaDomainError(f"overflow in {_quote(node)} (the result is {result!r})")
-
-
-def _operand(node: BinOp) -> str:
-    right = node.right
-    return f"{right.name} = 0.0" if isinstance(right, Name) else "the divisor is 0.0"
-
-
-def _power(node: BinOp, base: float, exponent: float) -> float:
-    """``base ^ exponent`` as a real number, via ``math.pow``.
-
-    Parity decision [INF]: results that are not real (``(-8)^(1/3)``), ``0^-1`` and overflow
-    are domain errors (reward 0 + ``other_error``), never complex numbers or ``inf``.
-    """
-    try:
-        return math.pow(base, exponent)
-    except (ValueError, OverflowError, ZeroDivisionError) as e:
-        if isinstance(e, OverflowError):
-            what = "overflow"
-        elif base == 0.0:
-            what = "zero to a negative power"
-        else:
-            what = "negative base to a fractional power (not a real number)"
-        raise FormulaDomainError(
-            f"{what} in {_quote(node)} (base = {base!r}, exponent = {exponent!r})"
-        ) from None
+def _binop_problem(node: BinOp, a: float, b: float, error: Exception) -> str:
+    """Explain a failed operation. ``^`` is ``math.pow``, so it never yields a complex number."""
+    if node.op == "/":
+        right = node.right
+        zero = f"{right.name} = {b!r}" if isinstance(right, Name) else f"the divisor is {b!r}"
+        return f"division by zero in {_quote(node)} ({zero})"
+    if isinstance(error, OverflowError):
+        what = "overflow"
+    elif a == 0.0:
+        what = "zero to a negative power"
+    else:
+        what = "negative base to a fractional power (not a real number)"
+    return f"{what} in {_quote(node)} (base = {a!r}, exponent = {b!r})"
 
 
 def _compile_call(node: Call) -> Compiled:
@@ -447,6 +443,9 @@ def _compile_call(node: Call) -> Compiled:
         pick = min if node.func == "min" else max
         if len(args) == 1:
             return args[0]
+        if len(args) == 2:
+            first, second = args
+            return lambda env: pick(first(env), second(env))
         return lambda env: pick([arg(env) for arg in args])
     func, (arg,) = _UNARY[node.func], args
 
@@ -455,19 +454,14 @@ def _compile_call(node: Call) -> Compiled:
         try:
             return func(x)
         except (ValueError, OverflowError):
-            raise FormulaDomainError(_domain_message(node, x)) from None
+            raise FormulaDomainError(_call_problem(node, x)) from None
 
     return call
 
 
-def _domain_message(node: Call, x: float) -> str:
-    """The one explanation of each function's domain error (the rule lives in `evaluate`)."""
-    what = {
-        "log": "log of a number <= 0",
-        "sqrt": "square root of a negative number",
-        "exp": "overflow",
-    }.get(node.func, "domain error")
-    return f"{what} in {_quote(node)} (argument = {x!r})"
+def _call_problem(node: Call, x: float) -> str:
+    what = {"log": "log of a number <= 0", "sqrt": "square root of a negative number"}
+    return f"{what.get(node.func, 'overflow')} in {_quote(node)} (argument = {x!r})"
 
 
 def _quote(node: Node) -> str:
@@ -520,8 +514,7 @@ class Formula:
         if compiled is None:
             compiled = _compile(self.tree)
             object.__setattr__(self, "_compiled", compiled)
-        env = {name: _finite(name, values[name]) for name in self.variables}
-        return compiled(env)
+        return compiled(values)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (Formula, (self.source, self.tree, self.variables))
@@ -571,6 +564,8 @@ def parse_formula(
         formula = _parse_cached(text)
     except _Syntax as e:
         raise FormulaError(grader, field, text, str(e)) from None
+    except RecursionError:  # only if the caller's stack is already deep; MAX_DEPTH bounds ours
+        raise FormulaError(grader, field, text, "is nested too deeply; simplify it") from None
     if variables is not None and not formula.variables <= set(variables):
         problem = _unknown_names(text, formula.variables, variables)
         raise FormulaError(grader, field, text, problem)
