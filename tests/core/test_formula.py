@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 import operator
 import pickle
+import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -188,6 +190,17 @@ def test_syntax_errors(text: str, fragments: list[str]) -> None:
     assert str(error).startswith("multi 'm': calculate_output=")
     for fragment in fragments:
         assert fragment in str(error)
+
+
+def test_deep_caller_stack_still_gives_formula_error() -> None:
+    text = "(" * MAX_DEPTH + "deep_stack" + ")" * MAX_DEPTH
+
+    def recurse(frames: int) -> Formula:
+        return recurse(frames - 1) if frames else parse_formula(text)
+
+    spare = sys.getrecursionlimit() - len(inspect.stack())
+    with pytest.raises(FormulaError, match="nested too deeply"):
+        recurse(spare - 100)
 
 
 def test_depth_limit_is_inclusive() -> None:
