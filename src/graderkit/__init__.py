@@ -11,6 +11,7 @@ Example:
 
 from graderkit._authoring import python_grader
 from graderkit._core.arith import Expression
+from graderkit._core.batch import BatchResult
 from graderkit._core.factories import label_model, multi, score_model, string_check, text_similarity
 from graderkit._core.functions import abs, ceil, exp, floor, log, max, min, sqrt
 from graderkit._core.messages import (
@@ -50,6 +51,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AudioData",
+    "BatchResult",
     "Expression",
     "FormulaError",
     "GradeResult",

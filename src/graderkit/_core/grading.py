@@ -91,7 +91,7 @@ def combine_multi(grader: MultiGrader, children: Mapping[str, GradeResult]) -> G
     The result is not clipped.
     """
     sub_rewards = {key: children[key].reward for key in grader.graders}
-    errors = merge_errors(children)
+    errors = merge_errors({key: child.errors for key, child in children.items()})
     try:
         reward = grader.formula.evaluate(sub_rewards)
     except FormulaDomainError as exc:

@@ -93,11 +93,12 @@ def failure(name: str, type_: str, flag: str, details: str | None, **extra: Any)
     return GradeResult(reward=0.0, name=name, type=type_, errors={flag: details}, **extra)
 
 
-def merge_errors(children: Mapping[str, GradeResult]) -> dict[str, str | None]:
-    """OR the children's flags together; details are prefixed with the child's key."""
+def merge_errors(children: Mapping[str, Errors]) -> dict[str, str | None]:
+    """OR the children's flags together (child key -> its raised flags); details are prefixed
+    with the child's key and joined by newlines."""
     merged: dict[str, str | None] = {}
-    for key, child in children.items():
-        for flag, details in child.errors.items():
+    for key, errors in children.items():
+        for flag, details in errors.items():
             text = None if details is None else f"{key}: {details}"
             previous = merged.get(flag)
             merged[flag] = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import atexit
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from graderkit._core.models import GraderBase
@@ -65,6 +65,6 @@ def grade_many(
     items: Iterable[Mapping[str, Any]] | None = None,
     *,
     runner: Runner | None = None,
-) -> list[GradeResult]:
+) -> Sequence[GradeResult]:
     """Grade ``samples[i]`` against ``items[i]``; results in order (see [`grade`][graderkit.grade])."""
     return (runner or default_runner()).grade_many(grader, samples, items)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from graderkit._core.batch import BatchResult
+from graderkit._core.columns import Rows, grade_columns
 from graderkit._core.grading import (
     combine_multi,
     grade_string_check,
@@ -110,8 +112,9 @@ class Runner:
         try:
             sample_dict = to_sample(sample)
         except TypeError as exc:
-            return failure(grader.result_name, grader.type, "sample_parse_error", str(exc))
-        result = await self._grade_async(grader, sample_dict, item or {})
+            result = failure(grader.result_name, grader.type, "sample_parse_error", str(exc))
+        else:
+            result = await self._grade_async(grader, sample_dict, item or {})
         return _finish(grader, result, time.perf_counter() - start)
 
     def grade_many(
@@ -119,12 +122,20 @@ class Runner:
         grader: GraderBase,
         samples: Iterable[SampleLike],
         items: Iterable[Item] | None = None,
-    ) -> list[GradeResult]:
-        """Grade ``samples[i]`` against ``items[i]``; results in input order."""
-        pairs = _pairs(samples, items)
+    ) -> Sequence[GradeResult]:
+        """Grade ``samples[i]`` against ``items[i]``; results in input order.
+
+        Local graders are graded by column (see [`BatchResult`][graderkit.BatchResult]); the
+        others concurrently through the backends.
+        """
+        sample_list, item_list = _columns(samples, items)
         if is_local(grader):
-            return [self._timed_sync(grader, s, i) for s, i in pairs]
-        return self._run_coroutine(self.agrade_many(grader, pairs))
+            start = time.perf_counter()
+            rows = Rows(sample_list, item_list)
+            columns = grade_columns(grader, rows, self.metric)
+            per_row = (time.perf_counter() - start) / max(1, rows.n)
+            return BatchResult(grader, columns, seconds_per_row=per_row, unparsable=rows.unparsable)
+        return self._run_coroutine(self.agrade_many(grader, zip(sample_list, item_list, strict=True)))
 
     async def agrade_many(
         self, grader: GraderBase, pairs: Iterable[tuple[SampleLike, Item | None]]
@@ -206,8 +217,9 @@ class Runner:
         try:
             sample_dict = to_sample(sample)
         except TypeError as exc:
-            return failure(grader.result_name, grader.type, "sample_parse_error", str(exc))
-        result = self._grade_local(grader, sample_dict, item or {})
+            result = failure(grader.result_name, grader.type, "sample_parse_error", str(exc))
+        else:
+            result = self._grade_local(grader, sample_dict, item or {})
         return _finish(grader, result, time.perf_counter() - start)
 
     def _grade_local(self, grader: GraderBase, sample: Item, item: Item) -> GradeResult:
@@ -289,15 +301,15 @@ def _finish(grader: GraderBase, result: GradeResult, seconds: float) -> GradeRes
     return replace(result, passed=passed)
 
 
-def _pairs(
-    samples: Iterable[SampleLike], items: Iterable[Item] | None
-) -> list[tuple[SampleLike, Item | None]]:
-    sample_list = list(samples)
+def _columns(
+    samples: Iterable[SampleLike], items: Iterable[Item | None] | None
+) -> tuple[list[SampleLike], list[Item]]:
+    sample_list = samples if isinstance(samples, list) else list(samples)
     if items is None:
-        return [(s, None) for s in sample_list]
-    item_list = list(items)
+        return sample_list, [{}] * len(sample_list)
+    item_list = [i or {} for i in items]
     if len(item_list) != len(sample_list):
         raise ValueError(
             f"got {len(sample_list)} samples but {len(item_list)} items; pass one item per sample"
         )
-    return list(zip(sample_list, item_list, strict=True))
+    return sample_list, item_list

@@ -1,0 +1,86 @@
+"""Benchmark: grade N (sample, item) pairs with ``0.85 * fuzzy_match + 0.15 * exact``.
+
+Reference: the same computation written directly with rapidfuzz in a plain loop.
+Run: ``python bench/bench_multi_fuzzy_exact.py [--n 100000]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import string
+import sys
+from pathlib import Path
+
+from rapidfuzz import fuzz
+
+sys.path.insert(0, str(Path(__file__).parent))
+from _harness import Timing, best_of, report
+
+import graderkit as gk
+
+WORDS = ["acute", "chronic", "appendicitis", "pulmonary", "embolism", "iron", "deficiency",
+         "anemia", "hypothyroidism", "sepsis", "gout", "migraine", "pneumonia", "left", "heart",
+         "failure", "renal", "colic", "diabetic", "ketoacidosis"]  # fmt: skip
+
+
+def make_data(n: int, seed: int = 7) -> tuple[list[str], list[dict[str, str]]]:
+    rng = random.Random(seed)
+    samples, items = [], []
+    for _ in range(n):
+        ref = " ".join(rng.choices(WORDS, k=rng.randint(1, 4)))
+        kind = rng.random()
+        if kind < 0.35:
+            out = ref
+        elif kind < 0.7:
+            out = " ".join(rng.choices(WORDS, k=rng.randint(1, 4)))
+        else:
+            out = (
+                ref + " " + "".join(rng.choices(string.ascii_lowercase + " ", k=rng.randint(5, 60)))
+            )
+        samples.append(out)
+        items.append({"reference_answer": ref})
+    return samples, items
+
+
+def reference_loop(samples: list[str], items: list[dict[str, str]]) -> list[float]:
+    out = []
+    for text, item in zip(samples, items, strict=True):
+        ref = item["reference_answer"]
+        fuzzy = fuzz.ratio(text, ref) / 100.0
+        exact = 1.0 if text == ref else 0.0
+        out.append(0.85 * fuzzy + 0.15 * exact)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args()
+    samples, items = make_data(args.n)
+
+    fuzzy = gk.text_similarity("{{sample.output_text}}", "{{item.reference_answer}}", name="fuzzy")
+    exact = gk.string_check("{{sample.output_text}}", "{{item.reference_answer}}", name="exact")
+    grader = gk.multi(0.85 * fuzzy + 0.15 * exact, name="clinical")
+    runner = gk.Runner()
+
+    expected = reference_loop(samples, items)
+    got = [r.reward for r in runner.grade_many(grader, samples, items)]
+    assert got == expected, "graderkit and the reference disagree"
+
+    ref = Timing(
+        "reference: rapidfuzz in a plain loop",
+        best_of(lambda: reference_loop(samples, items), repeat=args.repeat),
+        args.n,
+    )
+    ours = Timing(
+        "graderkit: Runner.grade_many (full results)",
+        best_of(lambda: runner.grade_many(grader, samples, items), repeat=args.repeat),
+        args.n,
+    )
+    print(report(f"multi 0.85*fuzzy_match + 0.15*exact, {args.n:,} pairs", ref, [ours]))
+
+
+if __name__ == "__main__":
+    main()
