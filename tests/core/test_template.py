@@ -227,7 +227,7 @@ def test_resolve_found(variable: Variable, expected: Any) -> None:
             id="index-on-string",
         ),
         pytest.param(
-            V("item", "n", "k"), "item.n.k: item.n is a int, which has no key 'k'", id="on-int"
+            V("item", "n", "k"), "item.n.k: item.n is an int, which has no key 'k'", id="on-int"
         ),
         pytest.param(
             V("sample", "output_tools", 0, "function", "arguments", "symbols"),
@@ -249,8 +249,10 @@ def test_resolve_missing(variable: Variable, message: str) -> None:
 
 
 def test_resolve_accepts_any_mapping() -> None:
-    item = MappingProxyType({"a": MappingProxyType({"b": "c"})})
+    item = MappingProxyType({"a": MappingProxyType({"b": "c"}), "f": 1.5})
     assert resolve(V("item", "a", "b"), {}, item) == "c"
+    with pytest.raises(MissingVariable, match=r"item\.f is a float, which has no index \[0\]"):
+        resolve(V("item", "f", 0), {}, item)
 
 
 # --------------------------------------------------------------------------- rendering

@@ -403,7 +403,8 @@ def _kind(value: Any) -> str:
         return "an object"
     if isinstance(value, (list, tuple)):
         return "a list"
-    return f"a {type(value).__name__}"
+    name = type(value).__name__
+    return f"{'an' if name[:1] in tuple('aeiou') else 'a'} {name}"
 
 
 def to_text(value: Any) -> str:
