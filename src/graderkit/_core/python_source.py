@@ -130,7 +130,7 @@ def check_source(
             ``imports="refuse"``) imports a module the image does not have.
 
     Example:
-        >>> check_source("import requests\\ndef grade(s, i): return 1.0", imports="refuse")
+        >>> check_source("import requests\\ndef grade(s, i): return 1.0", imports="refuse")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
         graderkit.errors.InvalidGrader: source='import requests' imports 'requests', which image \
@@ -193,6 +193,14 @@ def _check_size(source: str, grader: str) -> None:
 
 
 def _parse(source: str, grader: str) -> ast.Module:
+    if "\0" in source:  # Python reports these without a line number
+        lineno = source[: source.index("\0")].count("\n") + 1
+        raise InvalidGrader(
+            grader,
+            "source",
+            _line(source.replace("\0", "\\0"), lineno),
+            f"contains a NUL character at line {lineno}; Python cannot parse it",
+        )
     try:
         tree = ast.parse(source, filename="<source>")
         # The compiler finds what the parser does not ('return' outside a function, ...).
@@ -201,11 +209,6 @@ def _parse(source: str, grader: str) -> ast.Module:
         where = f"line {e.lineno}, column {e.offset}" if e.lineno else "an unknown line"
         raise InvalidGrader(
             grader, "source", _line(source, e.lineno), f"has a syntax error at {where}: {e.msg}"
-        ) from None
-    except ValueError as e:  # NUL bytes on Python < 3.12
-        lineno = source[: max(source.find("\0"), 0)].count("\n") + 1
-        raise InvalidGrader(
-            grader, "source", _line(source, lineno), f"cannot be parsed (line {lineno}): {e}"
         ) from None
     return tree
 
