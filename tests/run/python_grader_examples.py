@@ -37,7 +37,9 @@ def clinical_phrase_binary(sample: dict[str, Any], item: dict[str, Any]) -> floa
 
 def wratio(sample: dict[str, Any], item: dict[str, Any]) -> float:
     """The grader behind the observed reward 0.7555555555555555 (spec Part B section 9 #2)."""
-    score = fuzz.WRatio(sample["output_text"], item["reference_answer"], processor=utils.default_process)
+    score = fuzz.WRatio(
+        sample["output_text"], item["reference_answer"], processor=utils.default_process
+    )
     return score / SCALE
 
 
