@@ -1,0 +1,405 @@
+"""The batch engine every model call goes through (judge models and embeddings).
+
+One [`ModelEngine`][graderkit._run.engine.ModelEngine] holds: a transport (the OpenAI-compatible
+client, created lazily in the event loop that first uses it), a semaphore bounding the requests
+in flight, a retry policy (exponential backoff with jitter, honouring ``Retry-After`` and the
+rate-limit headers, plus an engine-wide pause after a 429), a per-attempt timeout, an optional
+on-disk cache and cassette, and a ledger of tokens and dollars per grader and per model.
+
+Every call returns exactly one outcome and never raises for a failed request: a
+[`ChatReply`][graderkit._core.model_reply.ChatReply] (or an
+[`EmbeddingReply`][graderkit._run.engine.EmbeddingReply]), or a
+[`ChatFailure`][graderkit._core.model_reply.ChatFailure] after the last retry. The one
+exception is a cassette in replay mode that lacks a request, which raises
+[`CassetteMiss`][graderkit._run.cassette.CassetteMiss].
+
+Example:
+    >>> import asyncio
+    >>> from graderkit.testing.fake_openai import FakeOpenAI, judge_reply
+    >>> async def main(url):
+    ...     engine = ModelEngine.from_env(base_url=url, api_key="sk-test")
+    ...     reply = await engine.complete({"model": "gpt-4.1", "messages": []}, grader="j")
+    ...     await engine.aclose()
+    ...     return reply.content, engine.ledger.total.requests
+    >>> with FakeOpenAI() as server:
+    ...     server.enqueue(judge_reply(0.5))
+    ...     asyncio.run(main(server.base_url))
+    ('{"steps": [], "result": 0.5}', 1)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import re
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
+
+from graderkit._core.model_reply import ChatFailure, ChatReply, Usage
+from graderkit._core.model_request import is_reasoning_model
+from graderkit._run.accounting import DEFAULT_PRICES, CostEstimate, Ledger, Price, estimate_cost
+from graderkit._run.cache import ReplyCache, request_key
+from graderkit._run.cassette import Cassette, CassetteMode
+from graderkit._run.retry import RetryPolicy, TransportError
+
+if TYPE_CHECKING:
+    from graderkit._run.openai_client import HttpBackend
+
+__all__ = ["EmbeddingReply", "ModelEngine", "Transport", "TransportFactory"]
+
+Kind = Literal["chat", "embeddings"]
+R = TypeVar("R", ChatReply, "EmbeddingReply")
+_SECRET = re.compile(r"\b(sk-[A-Za-z0-9*_\-]{6,}|Bearer\s+\S+)")
+_GRACE = 1.0
+"""Seconds the engine's own timer waits beyond the transport's timeout before giving up."""
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddingReply:
+    """What one embeddings call returned: one vector per input, in input order."""
+
+    vectors: tuple[tuple[float, ...], ...]
+    usage: Usage | None = None
+    model: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (for the cache and cassettes)."""
+        usage = None if self.usage is None else self.usage.to_dict()
+        return {"vectors": [list(v) for v in self.vectors], "usage": usage, "model": self.model}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> EmbeddingReply:
+        """The inverse of [`to_dict`][graderkit._run.engine.EmbeddingReply.to_dict]."""
+        usage = data.get("usage")
+        return cls(
+            vectors=tuple(tuple(float(x) for x in v) for v in data["vectors"]),
+            usage=Usage(**usage) if isinstance(usage, Mapping) else None,
+            model=data.get("model"),
+        )
+
+
+class Transport(Protocol):
+    """The seam to a model server: one attempt per call, raising
+    [`TransportError`][graderkit._run.retry.TransportError] on failure."""
+
+    async def chat(self, body: Mapping[str, Any], *, timeout: float) -> ChatReply:
+        """One ``POST /chat/completions``."""
+        ...
+
+    async def embed(self, body: Mapping[str, Any], *, timeout: float) -> EmbeddingReply:
+        """One ``POST /embeddings``."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release connections."""
+        ...
+
+
+TransportFactory = Callable[[], Transport]
+
+
+@dataclass(slots=True)
+class _LoopState:
+    """What belongs to one event loop: the transport (lazily) and the semaphore."""
+
+    loop: asyncio.AbstractEventLoop
+    semaphore: asyncio.Semaphore
+    transport: Transport | None = None
+    pause_until: float = 0.0
+
+
+class ModelEngine:
+    """Bounded-concurrency, retrying, caching, accounting access to a model server.
+
+    Args:
+        transport: a factory returning a [`Transport`][graderkit._run.engine.Transport]
+            (called once per event loop, on the first request that needs the network).
+        concurrency: requests in flight at most.
+        timeout: seconds per attempt.
+        retry: the retry policy.
+        cache: a [`ReplyCache`][graderkit._run.cache.ReplyCache] or a directory for one.
+        cassette: a [`Cassette`][graderkit._run.cassette.Cassette] to record into or replay from.
+        prices: USD per million tokens per model (default
+            [`DEFAULT_PRICES`][graderkit._run.accounting.DEFAULT_PRICES]).
+        reasoning_models: decides whether a model name is a reasoning model (default
+            [`is_reasoning_model`][graderkit._core.model_request.is_reasoning_model]).
+        rng: the random source for jitter (seed it for reproducible waits).
+    """
+
+    def __init__(
+        self,
+        transport: TransportFactory,
+        *,
+        concurrency: int = 64,
+        timeout: float = 120.0,
+        retry: RetryPolicy | None = None,
+        cache: ReplyCache | str | os.PathLike[str] | None = None,
+        cassette: Cassette | None = None,
+        prices: Mapping[str, Price] | None = None,
+        reasoning_models: Callable[[str], bool] | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+        if timeout <= 0:
+            raise ValueError(f"timeout must be positive, got {timeout}")
+        self._factory = transport
+        self.concurrency = concurrency
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.cache = cache if cache is None or isinstance(cache, ReplyCache) else ReplyCache(cache)
+        self.cassette = cassette
+        self.ledger = Ledger(prices=dict(DEFAULT_PRICES if prices is None else prices))
+        self._reasoning = reasoning_models or is_reasoning_model
+        self._rng = rng or random.Random()
+        self._state: _LoopState | None = None
+
+    @classmethod
+    def from_env(
+        cls,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        azure_endpoint: str | None = None,
+        api_version: str | None = None,
+        http: HttpBackend = "auto",
+        cache_dir: str | os.PathLike[str] | None = None,
+        cassette: str | os.PathLike[str] | Cassette | None = None,
+        mode: CassetteMode = "record",
+        **options: Any,
+    ) -> ModelEngine:
+        """An engine for an OpenAI-compatible server, configured from arguments and env vars.
+
+        Args:
+            base_url: e.g. ``http://localhost:8000/v1`` for vLLM (default ``OPENAI_BASE_URL``,
+                else OpenAI).
+            api_key: the key (default ``OPENAI_API_KEY``, or ``AZURE_OPENAI_API_KEY`` for
+                Azure). It stays inside the client: never logged, cached or recorded.
+            azure_endpoint: use Azure OpenAI (default ``AZURE_OPENAI_ENDPOINT`` when no
+                ``base_url`` / ``OPENAI_BASE_URL`` is set).
+            api_version: the Azure API version (default ``OPENAI_API_VERSION``).
+            http: ``"auto"`` (aiohttp when installed, else httpx), ``"aiohttp"`` or ``"httpx"``.
+            cache_dir: a directory for the reply cache.
+            cassette: a cassette file (or object) to record into / replay from.
+            mode: the cassette's mode, ``"record"`` or ``"replay"``.
+            **options: the other [`ModelEngine`][graderkit._run.engine.ModelEngine] arguments
+                (``concurrency``, ``timeout``, ``retry``, ``prices``, ``reasoning_models``).
+        """
+        from graderkit._run.openai_client import ClientSettings, OpenAITransport
+
+        settings = ClientSettings.resolve(
+            base_url=base_url,
+            api_key=api_key,
+            azure_endpoint=azure_endpoint,
+            api_version=api_version,
+        )
+        connections = int(options.get("concurrency", 64))
+        tape = (
+            cassette
+            if cassette is None or isinstance(cassette, Cassette)
+            else Cassette(cassette, mode=mode)
+        )
+        return cls(
+            lambda: OpenAITransport(settings, http=http, max_connections=connections),
+            cache=cache_dir,
+            cassette=tape,
+            **options,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"ModelEngine(concurrency={self.concurrency}, timeout={self.timeout}, "
+            f"cache={self.cache!r}, cassette={self.cassette!r})"
+        )
+
+    def is_reasoning(self, model: str) -> bool:
+        """Whether ``model`` is treated as a reasoning model (see ``reasoning_models``)."""
+        return self._reasoning(model)
+
+    def estimate(
+        self, grader: Any, pairs: Iterable[tuple[Any, Mapping[str, Any] | None]], **kw: Any
+    ) -> CostEstimate:
+        """A pre-run cost estimate with this engine's prices (see
+        [`estimate_cost`][graderkit._run.accounting.estimate_cost])."""
+        return estimate_cost(grader, pairs, prices=self.ledger.prices, **kw)
+
+    # ---- calls ------------------------------------------------------------------------------
+
+    async def complete(
+        self, body: Mapping[str, Any], *, grader: str = ""
+    ) -> ChatReply | ChatFailure:
+        """One chat completion: from the cassette or cache, else from the server with retries.
+
+        Args:
+            body: the request body (see [`build_request`][graderkit._core.model_request.build_request]).
+            grader: the grader's name, for accounting.
+
+        Raises:
+            CassetteMiss: in replay mode, when the cassette lacks this request.
+        """
+        return await self._call("chat", body, grader, ChatReply.from_dict, _chat)
+
+    async def embed(
+        self, body: Mapping[str, Any], *, grader: str = "", cached: bool = True
+    ) -> EmbeddingReply | ChatFailure:
+        """One embeddings call (``{"model", "input": [...]}``), same rules as ``complete``.
+
+        ``cached=False`` skips the cache and cassette for this body (the embeddings backend
+        caches per text instead, see [`recall`][graderkit._run.engine.ModelEngine.recall]).
+        """
+        return await self._call(
+            "embeddings", body, grader, EmbeddingReply.from_dict, _embed, cached=cached
+        )
+
+    def recall(
+        self, kind: Kind, body: Mapping[str, Any], *, grader: str = ""
+    ) -> dict[str, Any] | None:
+        """The stored reply to ``body`` (cassette, then cache), counted as a cache hit; or None.
+
+        Raises:
+            CassetteMiss: in replay mode, when the cassette lacks this request.
+        """
+        stored = self._lookup(kind, request_key(kind, body), body)
+        if stored is not None:
+            model = str(body.get("model", ""))
+            self.ledger.add(
+                grader=grader, model=model, requests=0, cached=True, failed=False, usage=None
+            )
+        return stored
+
+    def remember(self, kind: Kind, body: Mapping[str, Any], reply: Mapping[str, Any]) -> None:
+        """Store ``reply`` as the answer to ``body`` (cache and, when recording, cassette)."""
+        self._store(kind, request_key(kind, body), body, dict(reply))
+
+    async def aclose(self) -> None:
+        """Close the transport's connections (the engine reopens them on next use)."""
+        state, self._state = self._state, None
+        if state is not None and state.transport is not None:
+            await state.transport.aclose()
+
+    async def _call(
+        self,
+        kind: Kind,
+        body: Mapping[str, Any],
+        grader: str,
+        decode: Callable[[Mapping[str, Any]], R],
+        send: Callable[[Transport, Mapping[str, Any], float], Awaitable[R]],
+        *,
+        cached: bool = True,
+    ) -> R | ChatFailure:
+        key = request_key(kind, body)
+        model = str(body.get("model", ""))
+        stored = self._lookup(kind, key, body) if cached else None
+        if stored is not None:
+            reply = decode(stored)
+            self._account(grader, model, reply, requests=0, cached=True)
+            return reply
+        outcome, attempts = await self._send(body, send)
+        if cached and not isinstance(outcome, ChatFailure):
+            self._store(kind, key, body, outcome.to_dict())
+        self._account(grader, model, outcome, requests=attempts, cached=False)
+        return outcome
+
+    def _lookup(self, kind: Kind, key: str, body: Mapping[str, Any]) -> dict[str, Any] | None:
+        tape = self.cassette
+        if tape is not None:
+            found = tape.get(key)
+            if found is not None:
+                return found
+            if tape.mode == "replay":
+                raise tape.miss(key, body)
+        found = self.cache.get(key) if self.cache is not None else None
+        if found is not None and tape is not None:
+            tape.record(key, kind, body, found)
+        return found
+
+    def _store(self, kind: Kind, key: str, body: Mapping[str, Any], reply: dict[str, Any]) -> None:
+        if self.cache is not None:
+            self.cache.put(key, reply)
+        if self.cassette is not None:
+            self.cassette.record(key, kind, body, reply)
+
+    def _account(
+        self, grader: str, model: str, outcome: Any, *, requests: int, cached: bool
+    ) -> None:
+        failed = isinstance(outcome, ChatFailure)
+        usage = None if failed or outcome.usage is None else outcome.usage.to_dict()
+        self.ledger.add(
+            grader=grader, model=model, requests=requests, cached=cached, failed=failed, usage=usage
+        )
+
+    # ---- the network ------------------------------------------------------------------------
+
+    def _bind(self) -> _LoopState:
+        loop = asyncio.get_running_loop()
+        state = self._state
+        if state is not None and state.loop is not loop:
+            if not state.loop.is_closed():
+                raise RuntimeError(
+                    "this ModelEngine is in use by another event loop; await engine.aclose() "
+                    "there first, or make one engine per event loop"
+                )
+            state = None  # its loop is gone, and its connections with it
+        if state is None:
+            state = self._state = _LoopState(loop, asyncio.Semaphore(self.concurrency))
+        return state
+
+    async def _send(
+        self,
+        body: Mapping[str, Any],
+        send: Callable[[Transport, Mapping[str, Any], float], Awaitable[R]],
+    ) -> tuple[R | ChatFailure, int]:
+        state = self._bind()
+        error = TransportError("no attempt was made")
+        attempt = 0
+        for attempt in range(1, self.retry.max_attempts + 1):
+            wait = state.pause_until - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            transport = state.transport or self._open(state)  # misconfiguration raises here
+            try:
+                async with state.semaphore:
+                    reply = await asyncio.wait_for(
+                        send(transport, body, self.timeout), self.timeout + _GRACE
+                    )
+                return reply, attempt
+            except TransportError as exc:
+                error = exc
+            except asyncio.TimeoutError:
+                error = TransportError(f"no reply within the {self.timeout}s timeout")
+            except Exception as exc:  # a transport bug must not lose the sample
+                error = TransportError(f"{type(exc).__name__}: {exc}", retryable=False)
+            if not error.retryable or attempt == self.retry.max_attempts:
+                break
+            if error.status == 429 and error.retry_after is not None:
+                state.pause_until = max(state.pause_until, time.monotonic() + error.retry_after)
+            await asyncio.sleep(self.retry.delay(attempt, error.retry_after, self._rng))
+        return _failure(error, attempt), attempt
+
+    def _open(self, state: _LoopState) -> Transport:
+        state.transport = self._factory()
+        return state.transport
+
+
+def _failure(error: TransportError, attempts: int) -> ChatFailure:
+    plural = "attempt" if attempts == 1 else "attempts"
+    status = f"HTTP {error.status}: " if error.status is not None else ""
+    details = f"{status}{redact(error.message)} ({attempts} {plural})"
+    return ChatFailure(details=details, status=error.status, attempts=attempts)
+
+
+def redact(text: str) -> str:
+    """Mask anything shaped like an API key or bearer token (defence in depth: transports
+    already leave credentials out of their messages)."""
+    return _SECRET.sub("[redacted]", text)
+
+
+async def _chat(transport: Transport, body: Mapping[str, Any], timeout: float) -> ChatReply:
+    return await transport.chat(body, timeout=timeout)
+
+
+async def _embed(transport: Transport, body: Mapping[str, Any], timeout: float) -> EmbeddingReply:
+    return await transport.embed(body, timeout=timeout)
