@@ -39,7 +39,7 @@ import time
 import weakref
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, Literal
 
 from graderkit._run.sandbox_outcome import (
@@ -77,7 +77,7 @@ Mode = Literal["namespaces", "namespaces-root", "none"]
 
 @lru_cache(maxsize=1)
 def isolation() -> Mode:
-    """Which confinement this machine allows, probed once per process.
+    """The strongest confinement this machine allows, probed once per process.
 
     ``"namespaces"``: user, network, PID and mount namespaces (works without root where user
     namespaces are enabled); ``"namespaces-root"``: the same without a user namespace (root
@@ -85,13 +85,18 @@ def isolation() -> Mode:
     """
     if not sys.platform.startswith("linux"):
         return "none"
+    for mode in ("namespaces", "namespaces-root"):
+        if _works(mode):
+            return mode
+    return "none"
+
+
+@cache
+def _works(mode: Mode) -> bool:
     workdir = tempfile.mkdtemp(prefix="graderkit-probe-")
     try:
-        for mode in ("namespaces", "namespaces-root"):
-            prefix = _prefix(mode, workdir)
-            if prefix and _succeeds([*prefix, "true"]):
-                return mode
-        return "none"
+        prefix = _prefix(mode, workdir)
+        return mode == "none" or (bool(prefix) and _succeeds([*prefix, "true"]))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
@@ -145,9 +150,9 @@ class _StartFailed(Exception):
 class _Worker:
     """One confined worker process and its pipes."""
 
-    def __init__(self, limits: Limits, env: Mapping[str, str]) -> None:
+    def __init__(self, limits: Limits, env: Mapping[str, str], mode: Mode) -> None:
         self.workdir = tempfile.mkdtemp(prefix="graderkit-sandbox-")
-        self.mode = isolation()
+        self.mode = mode
         inner = "/tmp" if self.mode != "none" else self.workdir
         config = {
             "workdir": inner,
@@ -279,6 +284,8 @@ class PythonSandbox:
         limits: the limits of one call.
         env: environment variables for the grader (nothing of the parent's environment is
             passed: add here what a grader needs, e.g. ``{"NLTK_DATA": "/usr/share/nltk_data"}``).
+        isolation: ``"auto"`` (the strongest available, see `isolation`) or a mode to force;
+            ``"none"`` gives the weaker confinement that machines without namespaces get.
 
     Example:
         >>> with PythonSandbox(workers=1, limits=Limits(timeout_s=5)) as box:
@@ -292,9 +299,17 @@ class PythonSandbox:
         workers: int | None = None,
         limits: Limits = Limits(),  # noqa: B008 - frozen, so sharing the default is safe
         env: Mapping[str, str] | None = None,
+        isolation: Mode | Literal["auto"] = "auto",
     ) -> None:
         if workers is not None and workers < 1:
             raise ValueError(f"workers={workers!r} must be at least 1")
+        if isolation not in ("auto", "namespaces", "namespaces-root", "none"):
+            raise ValueError(
+                f"isolation={isolation!r} is not one of 'auto', 'namespaces', "
+                "'namespaces-root', 'none'"
+            )
+        self._requested = isolation
+        self._mode: Mode | None = None
         self.workers = workers or os.cpu_count() or 1
         self.limits = limits
         self._env = {str(k): str(v) for k, v in (env or {}).items()}
@@ -306,9 +321,13 @@ class PythonSandbox:
         self._finalizer = weakref.finalize(self, _kill_all, self._live)
 
     @property
-    def isolation(self) -> str:
-        """The confinement in force on this machine: see `isolation`."""
-        return isolation()
+    def mode(self) -> Mode:
+        """The confinement of this sandbox's workers (see `isolation`)."""
+        if self._mode is None:
+            self._mode = isolation() if self._requested == "auto" else self._requested
+            if not _works(self._mode):
+                raise RuntimeError(f"isolation={self._mode!r} is not available on this machine")
+        return self._mode
 
     def __enter__(self) -> PythonSandbox:
         return self
@@ -397,7 +416,7 @@ class PythonSandbox:
                     break
                 self._cond.wait()
         try:
-            worker = _Worker(self.limits, self._env)
+            worker = _Worker(self.limits, self._env, self.mode)
             worker.wait_ready(self.limits.start_timeout_s)
         except OSError as exc:
             raise _StartFailed(f"cannot start a worker: {exc}") from exc

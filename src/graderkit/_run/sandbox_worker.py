@@ -45,7 +45,7 @@ def coerce_reward(value: Any) -> tuple[float | None, str]:
     ``float``; ``bool`` is refused (it is almost always a bug: ``return a == b``); NaN, infinities,
     strings (even numeric ones), ``None`` and anything else are refused. The reward is not clamped.
     """
-    if isinstance(value, bool) or type(value).__name__ == "bool_":
+    if isinstance(value, bool) or type(value).__name__ in ("bool_", "bool"):  # numpy 1 and 2
         return None, f"grade() returned a bool ({value!r}); return a number such as 1.0 or 0.0"
     if isinstance(value, (int, float, numbers.Real)):
         try:
