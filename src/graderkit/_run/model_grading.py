@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from graderkit._core.grading import missing_variable
@@ -66,6 +67,7 @@ async def grade_model_grader(
     try:
         body = build_request(grader, sample, item, reasoning=engine.is_reasoning(grader.model))
     except MissingVariable as exc:
-        return missing_variable(grader, exc).with_time(time.perf_counter() - start)
-    reply = await engine.complete(body, grader=grader.result_name)
-    return interpret_reply(grader, reply).with_time(time.perf_counter() - start)
+        result = missing_variable(grader, exc)
+    else:
+        result = interpret_reply(grader, await engine.complete(body, grader=grader.result_name))
+    return replace(result, execution_time=time.perf_counter() - start)

@@ -338,6 +338,8 @@ class FakeOpenAI:
         self._count = 0
         self._lock = threading.Lock()
         self._port: int | None = None
+        self._in_flight = 0
+        self._max_in_flight = 0
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._stopped: asyncio.Event
@@ -362,11 +364,22 @@ class FakeOpenAI:
         with self._lock:
             return self._count
 
+    @property
+    def max_in_flight(self) -> int:
+        """The most requests the server was answering at the same time."""
+        return self._max_in_flight
+
+    def stats(self) -> dict[str, int]:
+        """``{"request_count", "max_in_flight"}``; also served at ``GET /_fake/stats`` so a
+        benchmark can read them from another process."""
+        return {"request_count": self.request_count, "max_in_flight": self._max_in_flight}
+
     def reset_log(self) -> None:
-        """Forget the logged requests and reset the count."""
+        """Forget the logged requests and reset the counts."""
         with self._lock:
             self._log.clear()
             self._count = 0
+            self._max_in_flight = 0
 
     # -- addresses ---------------------------------------------------------------------------
     @property
@@ -464,12 +477,18 @@ class FakeOpenAI:
         target, headers, raw = received
         request = _parse(target, headers, raw)
         if request is None:
-            writer.write(_http_bytes(404, b'{"error": {"message": "not found"}}'))
+            body = json.dumps(self.stats()).encode() if target == "/_fake/stats" else b"{}"
+            writer.write(_http_bytes(200 if target == "/_fake/stats" else 404, body))
             return True
-        response = self._respond(request)
-        delay = self.latency + response.delay
-        if delay > 0:
-            await asyncio.sleep(delay)
+        self._in_flight += 1
+        self._max_in_flight = max(self._max_in_flight, self._in_flight)
+        try:
+            response = self._respond(request)
+            delay = self.latency + response.delay
+            if delay > 0:
+                await asyncio.sleep(delay)
+        finally:
+            self._in_flight -= 1
         if isinstance(response, Drop):
             return False
         writer.write(_render(request, response))
@@ -486,3 +505,28 @@ class FakeOpenAI:
             return queued
         handler = self.chat if request.kind == "chat" else self.embeddings
         return handler(request)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Serve until stopped: ``python -m graderkit.testing.fake_openai --latency 0.1``.
+
+    Prints the base URL on the first line of stdout (a benchmark can run the server in another
+    process and read its counters from ``GET /_fake/stats``).
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds before each reply")
+    parser.add_argument(
+        "--lifetime", type=float, default=600.0, help="stop after this many seconds"
+    )
+    args = parser.parse_args(argv)
+    with FakeOpenAI(latency=args.latency, lifetime=args.lifetime) as server:
+        print(server.base_url, flush=True)
+        thread = server._thread
+        if thread is not None:
+            thread.join()
+
+
+if __name__ == "__main__":
+    main()
