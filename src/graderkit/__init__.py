@@ -1,6 +1,6 @@
 """graderkit: author, compile, run and test OpenAI-compatible graders locally.
 
-Example:
+Examples:
     >>> import graderkit as gk
     >>> fuzzy = gk.text_similarity("{{sample.output_text}}", "{{item.answer}}", name="fuzzy")
     >>> exact = gk.string_check("{{sample.output_text}}", "{{item.answer}}", name="exact")

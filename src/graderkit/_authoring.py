@@ -66,7 +66,7 @@ def python_grader(
             source of 256 kB or more, a refused import, or a function that cannot be made
             standalone.
 
-    Example:
+    Examples:
         >>> import graderkit as gk
         >>> @gk.python_grader
         ... def exact(sample, item):
@@ -104,7 +104,10 @@ def _make(
     else:
         from graderkit._run.python_function import source_from_function
 
-        source, default_name = source_from_function(fn), getattr(fn, "__name__", None)
+        source, default_name = (
+            source_from_function(fn, grader=f"python {name or getattr(fn, '__name__', '')!r}"),
+            getattr(fn, "__name__", None),
+        )
     grader_name = name or default_name
     label = f"python {grader_name!r}" if grader_name else "python"
     if not grader_name:

@@ -10,7 +10,7 @@ Two kinds of failure exist and they never mix:
   reward 0 and one of the flags in [`ERROR_FLAGS`][graderkit.errors.ERROR_FLAGS], exactly as
   OpenAI's `graders/run` reports it.
 
-Example:
+Examples:
     >>> import graderkit as gk
     >>> try:
     ...     gk.string_check("{{sample.output_text}}", "yes", operation="neq", name="exact")

@@ -32,7 +32,7 @@ def test_defaulted_arguments_are_keyword_only(factory: Any) -> None:
 
 @pytest.mark.parametrize("factory", FACTORIES, ids=lambda f: f.__name__)
 def test_every_factory_has_a_docstring_with_an_example(factory: Any) -> None:
-    assert factory.__doc__ and "Example:" in factory.__doc__
+    assert factory.__doc__ and "Examples:" in factory.__doc__
 
 
 BAD_BUILDS = [

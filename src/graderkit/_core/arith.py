@@ -77,7 +77,7 @@ class Expression(Arithmetic):
 
     Pass it to [`multi`][graderkit.multi] to get a multi grader.
 
-    Example:
+    Examples:
         >>> import graderkit as gk
         >>> fuzzy = gk.text_similarity("{{sample.output_text}}", "{{item.answer}}", name="fuzzy")
         >>> exact = gk.string_check("{{sample.output_text}}", "{{item.answer}}", name="exact")

@@ -21,7 +21,7 @@ class BatchResult(Sequence[GradeResult]):
     spread evenly over its rows). The figures are computed for every row when the batch is
     graded; only the per-row objects are built lazily, so ``batch.rewards`` is cheap.
 
-    Example:
+    Examples:
         >>> import graderkit as gk
         >>> g = gk.string_check("{{sample.output_text}}", "{{item.a}}", name="a")
         >>> batch = gk.grade_many(g, ["x", "y"], [{"a": "x"}, {}])
@@ -41,7 +41,7 @@ class BatchResult(Sequence[GradeResult]):
         self.columns = columns
         self.seconds_per_row = seconds_per_row
         self._unparsable = unparsable or {}
-        self._name = grader.result_name
+        self._names = _names(grader)
 
     @property
     def rewards(self) -> list[float]:
@@ -63,23 +63,20 @@ class BatchResult(Sequence[GradeResult]):
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         row = range(len(self))[index]
+        grader, t = self.grader, self.seconds_per_row
         if row in self._unparsable:
             result = failure(
-                self._name, self.grader.type, "sample_parse_error", self._unparsable[row]
+                self._names[""], grader.type, "sample_parse_error", self._unparsable[row]
             )
-        else:
-            result = _row(self.grader, self._name, self.columns, row)
-        passed = passed_for(self.grader, result)
-        return GradeResult(
-            reward=result.reward,
-            name=result.name,
-            type=result.type,
-            errors=result.errors,
-            sub_rewards=result.sub_rewards,
-            sub_results=result.sub_results,
-            execution_time=self.seconds_per_row,
-            passed=passed,
-        )
+            return GradeResult(
+                reward=0.0,
+                name=result.name,
+                type=result.type,
+                errors=result.errors,
+                execution_time=t,
+                passed=passed_for(grader, result),
+            )
+        return _row(grader, self._names, self.columns, row, t, top=True)
 
     def __iter__(self) -> Iterator[GradeResult]:
         return (self[i] for i in range(len(self)))
@@ -88,22 +85,44 @@ class BatchResult(Sequence[GradeResult]):
         return f"<BatchResult {self.grader.label}: {len(self)} rows>"
 
 
-def _row(grader: GraderBase, name: str, columns: Columns, row: int) -> GradeResult:
-    errors = columns.errors.get(row, {})
-    if not columns.children:
-        return GradeResult(
-            reward=columns.rewards[row], name=name, type=grader.type, errors=dict(errors)
-        )
-    graders = grader.graders  # type: ignore[attr-defined]
-    subs = {
-        key: _row(graders[key], graders[key].result_name, child, row)
-        for key, child in columns.children.items()
-    }
-    return GradeResult(
-        reward=columns.rewards[row],
-        name=name,
+def _names(grader: GraderBase) -> dict[str, str]:
+    """Result names: ``""`` for the grader itself, each key for a multi's children."""
+    names = {"": grader.result_name}
+    for key, child in getattr(grader, "graders", {}).items():
+        names[key] = child.result_name
+    return names
+
+
+def _row(
+    grader: GraderBase,
+    names: dict[str, str],
+    columns: Columns,
+    row: int,
+    t: float,
+    *,
+    top: bool = False,
+    key: str = "",
+) -> GradeResult:
+    errors = dict(columns.errors.get(row, {}))
+    reward = columns.rewards[row]
+    subs: dict[str, GradeResult] = {}
+    if columns.children:
+        graders = grader.graders  # type: ignore[attr-defined]
+        subs = {
+            k: _row(graders[k], names, child, row, t, key=k)
+            for k, child in columns.children.items()
+        }
+    result = GradeResult(
+        reward=reward,
+        name=names[key],
         type=grader.type,
-        errors=dict(errors),
-        sub_rewards={key: sub.reward for key, sub in subs.items()},
+        errors=errors,
+        sub_rewards={k: sub.reward for k, sub in subs.items()},
         sub_results=subs,
+        execution_time=t if top else 0.0,
     )
+    if top:
+        passed = passed_for(grader, result)
+        if passed is not None:
+            result.passed = passed
+    return result

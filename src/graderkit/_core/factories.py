@@ -58,7 +58,7 @@ def string_check(
     Raises:
         InvalidGrader: an unknown operation or a malformed template.
 
-    Example:
+    Examples:
         >>> import graderkit as gk
         >>> exact = gk.string_check("{{ sample.output_text }}", "{{ item.answer }}", name="exact")
         >>> gk.grade(exact, "Paris", {"answer": "Paris"}).reward
@@ -91,7 +91,7 @@ def text_similarity(
         pass_threshold: the score at or above which an Evals criterion passes (required for
             the Evals target).
 
-    Example:
+    Examples:
         >>> import graderkit as gk
         >>> fuzzy = gk.text_similarity("{{ sample.output_text }}", "{{ item.answer }}", name="f")
         >>> round(gk.grade(fuzzy, "Pariss", {"answer": "Paris"}).reward, 3)
@@ -137,7 +137,7 @@ def score_model(
         sampling_params: e.g. ``{"temperature": 0, "seed": 42}``.
         pass_threshold: optional threshold for the Evals target.
 
-    Example:
+    Examples:
         >>> import graderkit as gk
         >>> judge = gk.score_model(
         ...     "Score 0-1: does {{ sample.output_text }} mean {{ item.answer }}?",
@@ -174,7 +174,7 @@ def label_model(
 
     Only allowed inside a [`multi`][graderkit.multi] grader or as an Evals criterion.
 
-    Example:
+    Examples:
         >>> import graderkit as gk
         >>> tone = gk.label_model("Is this polite? {{ sample.output_text }}", model="gpt-4.1-mini",
         ...     labels=["polite", "rude"], passing_labels=["polite"], name="tone")
@@ -214,7 +214,7 @@ def multi(
         calculate_output: the formula text, when ``graders`` is a dict.
         name: the grader's name.
 
-    Example:
+    Examples:
         >>> import graderkit as gk
         >>> fuzzy = gk.text_similarity("{{sample.output_text}}", "{{item.answer}}", name="fuzzy")
         >>> exact = gk.string_check("{{sample.output_text}}", "{{item.answer}}", name="exact")
@@ -259,10 +259,7 @@ def warn_about_multi(grader: MultiGrader) -> None:
 
 def warn_about_model_grader(grader: ScoreModelGrader | LabelModelGrader) -> None:
     """Warn about sampling parameters the service refuses for this judge model."""
-    try:  # TODO(lead): drop the guard once _core/model_request.py lands (helper in progress)
-        from graderkit._core.model_request import build_warnings
-    except ImportError:
-        return
+    from graderkit._core.model_request import build_warnings
 
     for message in build_warnings(grader):
         warnings.warn(f"{grader.label}: {message}", GraderkitWarning, stacklevel=3)

@@ -16,7 +16,7 @@ __all__ = ["abs", "ceil", "exp", "floor", "log", "max", "min", "sqrt"]
 def min(first: Any, *rest: Any) -> Expression:
     """``min(a, b, ...)`` in a formula.
 
-    Example:
+    Examples:
         >>> import graderkit as gk
         >>> a = gk.string_check("{{sample.output_text}}", "x", name="a")
         >>> gk.min(a, 0.5).calculate_output

@@ -48,12 +48,16 @@ def passed_for(grader: GraderBase, result: GradeResult) -> bool | None:
     """The Evals pass rule: ``score >= pass_threshold`` [DOC/AZ]; string_check and label_model
     pass on a score of 1 [OBS-AZ]; an errored sample never passes; ``None`` when no rule applies.
     """
-    threshold = getattr(grader, "pass_threshold", None)
+    kind = grader.type
+    if kind in ("string_check", "label_model"):
+        return not result.errors and result.reward == 1.0
+    threshold = grader.pass_threshold if kind in _THRESHOLD_KINDS else None  # type: ignore[attr-defined]
     if threshold is not None:
-        return result.ok and result.reward >= threshold
-    if grader.type in ("string_check", "label_model"):
-        return result.ok and result.reward == 1.0
+        return not result.errors and result.reward >= threshold
     return None
+
+
+_THRESHOLD_KINDS = frozenset({"text_similarity", "python", "score_model"})
 
 
 def grade_string_check(

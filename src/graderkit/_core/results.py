@@ -15,15 +15,16 @@ Errors = Mapping[str, "str | None"]
 """Raised flags only: flag name -> details (``None`` when there is nothing to say)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class GradeResult:
-    """What grading one (sample, item) pair produced.
+    """What grading one (sample, item) pair produced. Treat it as read-only.
 
-    ``reward`` is 0 whenever an error flag is raised. ``errors`` holds only the raised flags
+    ``reward`` is 0 whenever a leaf grader raises an error flag (a ``multi`` still evaluates its
+    formula, with 0 for the failed child). ``errors`` holds only the raised flags
     (flag -> details); [`to_dict`][graderkit.GradeResult.to_dict] expands them into the full
     ``metadata.errors`` object of the service, every flag present.
 
-    Example:
+    Examples:
         >>> import graderkit as gk
         >>> r = gk.grade(gk.string_check("{{sample.output_text}}", "yes", name="yes"), "yes")
         >>> r.reward, r.ok

@@ -24,7 +24,7 @@ def sample_from_text(text: str) -> dict[str, Any]:
     when that succeeds and gives an object or an array, else ``None``; ``output_tools`` and
     ``choices`` are empty lists.
 
-    Example:
+    Examples:
         >>> sample_from_text('{"name": "Ada"}')["output_json"]
         {'name': 'Ada'}
         >>> sample_from_text("0.9")["output_json"] is None

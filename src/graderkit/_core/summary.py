@@ -16,7 +16,7 @@ __all__ = ["Summary", "summarize"]
 class Summary:
     """Aggregate figures over a set of results.
 
-    Example:
+    Examples:
         >>> import graderkit as gk
         >>> g = gk.string_check("{{sample.output_text}}", "a", name="a")
         >>> s = summarize(gk.grade_many(g, ["a", "b", "a", "a"]))

@@ -41,7 +41,7 @@ def from_openai(data: Mapping[str, Any] | str | bytes) -> GraderBase:
         InvalidGrader: with the JSON path of the problem, e.g.
             ``graders.clinical.operation='eq ' is not one of 'eq', 'ne', 'like', 'ilike'``.
 
-    Example:
+    Examples:
         >>> import graderkit as gk
         >>> g = gk.from_openai('{"type": "string_check", "name": "x", "input": "{{sample.output_text}}",'
         ...                    ' "reference": "a", "operation": "eq"}')
@@ -176,7 +176,7 @@ def to_openai(grader: GraderBase, target: Target = "fine_tuning") -> dict[str, A
             fine-tuning job, ``multi`` as an Evals criterion, ``text_similarity`` without
             ``pass_threshold`` for Evals).
 
-    Example:
+    Examples:
         >>> import graderkit as gk
         >>> g = gk.string_check("{{sample.output_text}}", "yes", name="yes")
         >>> gk.to_openai(g)

@@ -47,7 +47,7 @@ def grade(
     Returns:
         The result; a sample that cannot be graded gets reward 0 and an error flag.
 
-    Example:
+    Examples:
         >>> import graderkit as gk
         >>> g = gk.string_check("{{sample.output_text}}", "{{item.answer}}", name="exact")
         >>> r = gk.grade(g, "Paris", {"answer": "Paris"})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from dataclasses import replace
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -69,7 +70,7 @@ class Runner:
         concurrency: how many samples [`agrade_many`][graderkit.Runner.agrade_many] keeps in
             flight.
 
-    Example:
+    Examples:
         >>> import graderkit as gk
         >>> exact = gk.string_check("{{sample.output_text}}", "{{item.answer}}", name="exact")
         >>> with gk.Runner() as runner:
@@ -135,7 +136,9 @@ class Runner:
             columns = grade_columns(grader, rows, self.metric)
             per_row = (time.perf_counter() - start) / max(1, rows.n)
             return BatchResult(grader, columns, seconds_per_row=per_row, unparsable=rows.unparsable)
-        return self._run_coroutine(self.agrade_many(grader, zip(sample_list, item_list, strict=True)))
+        return self._run_coroutine(
+            self.agrade_many(grader, zip(sample_list, item_list, strict=True))
+        )
 
     async def agrade_many(
         self, grader: GraderBase, pairs: Iterable[tuple[SampleLike, Item | None]]
@@ -292,13 +295,7 @@ class Runner:
 
 
 def _finish(grader: GraderBase, result: GradeResult, seconds: float) -> GradeResult:
-    passed = passed_for(grader, result)
-    result = result.with_time(seconds)
-    if passed is None:
-        return result
-    from dataclasses import replace
-
-    return replace(result, passed=passed)
+    return replace(result, execution_time=seconds, passed=passed_for(grader, result))
 
 
 def _columns(

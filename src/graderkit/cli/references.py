@@ -24,7 +24,7 @@ class GraderNotFound(GraderkitError):
 def load_grader(ref: str) -> GraderBase:
     """Load ``grader.json``, ``-`` (JSON on stdin), ``pkg.module:name`` or ``file.py:name``.
 
-    Example:
+    Examples:
         >>> load_grader("tests/fixtures/spec-examples/python-no-name.json").type
         'python'
     """

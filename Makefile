@@ -1,0 +1,43 @@
+# graderkit developer commands. `make demo` and `make test` are the README's two commands.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+NLTK_DATA ?= $(HOME)/nltk_data
+export NLTK_DATA
+
+.PHONY: setup wordnet demo test test-fast lint docs bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev,docs]'
+	touch $@
+
+setup: $(VENV)/.installed  ## create .venv with graderkit and its dev tools
+
+wordnet:  ## WordNet 3.0 for meteor, from Debian packages (no download at run time)
+	bash scripts/install-wordnet.sh "$(NLTK_DATA)"
+
+demo: setup  ## grade the bundled clinical example and print a summary (no API key)
+	$(VENV)/bin/graderkit grade examples/clinical/graders.py:clinical_python \
+	    --data examples/clinical/items.jsonl --samples examples/clinical/predictions.jsonl
+
+test: setup wordnet  ## the whole test suite, as CI runs it
+	$(PY) -m pytest
+
+test-fast: setup  ## skip the suites marked slow
+	$(PY) -m pytest -m "not slow"
+
+lint: setup
+	$(VENV)/bin/ruff check src tests bench examples
+	$(VENV)/bin/ruff format --check src tests bench examples
+	$(VENV)/bin/mypy
+
+docs: setup
+	$(VENV)/bin/mkdocs build --strict
+
+bench: setup wordnet
+	$(PY) bench/bench_multi_fuzzy_exact.py
+
+clean:
+	rm -rf $(VENV) site build dist
