@@ -379,9 +379,9 @@ class PythonSandbox:
         with self._cond:
             self._closed = True
             idle, self._idle = self._idle, []
+            self._live.difference_update(idle)
             self._cond.notify_all()
-        for worker in idle:
-            self._live.discard(worker)
+        for worker in idle:  # busy workers are killed when their call returns
             worker.kill()
 
     def _call(
