@@ -358,7 +358,7 @@ def test_samples_cross_as_json(box: PythonSandbox) -> None:
         box.run(source, {"x": object()}, {})
 
 
-def test_run_many_keeps_order_and_uses_all_workers(box: PythonSandbox) -> None:
+def test_run_many_keeps_the_input_order(box: PythonSandbox) -> None:
     source = (
         "import os\ndef grade(sample, item):\n    return item['n'] * 1000 + os.getpid() % 1000\n"
     )
