@@ -47,7 +47,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
-def _format_warning(message: Warning | str, category: type[Warning], *_: object) -> str:
+def _format_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    line: str | None = None,
+) -> str:
     return f"warning: {message}\n"
 
 
