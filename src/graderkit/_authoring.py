@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from typing import Any, Literal, overload
+from typing import Any, overload
 
 from graderkit._core.models import PythonGrader
 from graderkit._core.problems import build_model
+from graderkit._core.python_source import DEFAULT_IMAGE_TAG, ImportPolicy, check_source
 from graderkit.errors import InvalidGrader
 
 __all__ = ["python_grader"]
-
-ImportPolicy = Literal["warn", "refuse", "ignore"]
-DEFAULT_IMAGE_TAG = "2025-05-08"
-"""The documented image tag; factories always write it out (spec Part B section 1.6)."""
 
 
 @overload
@@ -93,8 +90,6 @@ def _make(
     pass_threshold: float | None,
     imports: ImportPolicy,
 ) -> PythonGrader:
-    from graderkit._core.python_source import check_source
-
     if isinstance(fn, os.PathLike):
         from graderkit._run.python_function import source_from_file
 
@@ -112,7 +107,8 @@ def _make(
     label = f"python {grader_name!r}" if grader_name else "python"
     if not grader_name:
         raise InvalidGrader(label, "name", name, "is required for source text; pass name=...")
-    check_source(source, grader=label, image_tag=image_tag, imports=imports)
+    # user -> python_grader (-> decorator lambda) -> _make -> check_source
+    check_source(source, grader=label, image_tag=image_tag, imports=imports, stacklevel=4)
     data: dict[str, Any] = {"name": grader_name, "source": source, "image_tag": image_tag}
     if pass_threshold is not None:
         data["pass_threshold"] = pass_threshold
