@@ -166,7 +166,7 @@ class ModelEngine:
         azure_endpoint: str | None = None,
         api_version: str | None = None,
         http: HttpBackend = "auto",
-        cache_dir: str | os.PathLike[str] | None = None,
+        cache_dir: ReplyCache | str | os.PathLike[str] | None = None,
         cassette: str | os.PathLike[str] | Cassette | None = None,
         mode: CassetteMode = "record",
         **options: Any,
@@ -275,10 +275,19 @@ class ModelEngine:
         self._store(kind, request_key(kind, body), body, dict(reply))
 
     async def aclose(self) -> None:
-        """Close the transport's connections (the engine reopens them on next use)."""
+        """Close the transport's connections (the engine reopens them on next use).
+
+        Call it from the event loop that made the requests, before that loop ends. If that
+        loop is already closed, the connections died with it and are only forgotten here.
+        """
         state, self._state = self._state, None
-        if state is not None and state.transport is not None:
+        if state is None or state.transport is None:
+            return
+        if state.loop is asyncio.get_running_loop():
             await state.transport.aclose()
+        elif not state.loop.is_closed():
+            self._state = state
+            raise RuntimeError("aclose() must run in the event loop that opened the connections")
 
     async def _call(
         self,
@@ -337,12 +346,13 @@ class ModelEngine:
         loop = asyncio.get_running_loop()
         state = self._state
         if state is not None and state.loop is not loop:
-            if not state.loop.is_closed():
+            if state.transport is not None:
                 raise RuntimeError(
-                    "this ModelEngine is in use by another event loop; await engine.aclose() "
-                    "there first, or make one engine per event loop"
+                    "this ModelEngine holds connections opened in another event loop; "
+                    "`await engine.aclose()` before that loop ends (e.g. at the end of each "
+                    "asyncio.run), or make one engine per event loop"
                 )
-            state = None  # its loop is gone, and its connections with it
+            state = None  # nothing was opened there: just move to this loop
         if state is None:
             state = self._state = _LoopState(loop, asyncio.Semaphore(self.concurrency))
         return state
