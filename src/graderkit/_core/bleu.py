@@ -11,12 +11,12 @@ import math
 import sys
 from collections.abc import Sequence
 
-from graderkit._core.ngrams import clipped_overlap, ngram_counts
+from graderkit._core.ngrams import ngram_overlaps
 from graderkit._core.tokens import whitespace_tokens
 
 __all__ = ["bleu", "sentence_bleu"]
 
-_MAX_ORDER = 4
+_ORDERS = (1, 2, 3, 4)
 _WEIGHT = 0.25
 _NO_OVERLAP = sys.float_info.min
 """What nltk's ``method0`` puts in place of a zero precision: ``log`` of it is about -708."""
@@ -67,11 +67,11 @@ def sentence_bleu(hypothesis: Sequence[str], reference: Sequence[str]) -> float:
         0.7788007830714049
     """
     hyp_len = len(hypothesis)
+    overlaps = ngram_overlaps(hypothesis, reference, _ORDERS)
+    if overlaps[0] == 0:
+        return 0.0
     log_terms = []
-    for n in range(1, _MAX_ORDER + 1):
-        matches = clipped_overlap(ngram_counts(hypothesis, n), ngram_counts(reference, n))
-        if n == 1 and matches == 0:
-            return 0.0
+    for n, matches in zip(_ORDERS, overlaps, strict=True):
         # nltk: Fraction(matches, max(1, count)); math.log converts it with one exact division.
         precision = matches / max(1, hyp_len - n + 1) if matches else _NO_OVERLAP
         log_terms.append(_WEIGHT * math.log(precision))

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from graderkit._core.ngrams import clipped_overlap, ngram_counts
+from graderkit._core.ngrams import pooled_overlap
 from graderkit._core.tokens import whitespace_tokens
 
 __all__ = ["gleu", "sentence_gleu"]
 
-_MIN_ORDER = 1
 _MAX_ORDER = 4
+_ORDERS = (1, 2, 3, 4)
 
 
 def gleu(input: str, reference: str) -> float:
@@ -53,13 +53,9 @@ def sentence_gleu(hypothesis: Sequence[str], reference: Sequence[str]) -> float:
     n_all = max(_ngram_total(len(hypothesis)), _ngram_total(len(reference)))
     if n_all == 0:
         return 0.0
-    n_match = 0
-    if hypothesis and reference:
-        for n in range(_MIN_ORDER, _MAX_ORDER + 1):
-            n_match += clipped_overlap(ngram_counts(hypothesis, n), ngram_counts(reference, n))
-    return n_match / n_all
+    return pooled_overlap(hypothesis, reference, _ORDERS) / n_all
 
 
 def _ngram_total(length: int) -> int:
     """How many n-grams of orders 1..4 a text of ``length`` tokens has (nltk ``everygrams``)."""
-    return sum(max(0, length - n + 1) for n in range(_MIN_ORDER, _MAX_ORDER + 1))
+    return 4 * length - 6 if length >= _MAX_ORDER else length * (length + 1) // 2

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 
 from rapidfuzz.distance import LCSseq
 
-from graderkit._core.ngrams import clipped_overlap, ngram_counts
+from graderkit._core.ngrams import ngram_overlaps
 
 __all__ = ["rouge_l", "rouge_n", "rouge_n_metric", "rouge_tokens"]
 
@@ -62,7 +62,7 @@ def rouge_n(input: str, reference: str, n: int) -> float:
     """
     prediction = rouge_tokens(input)
     target = rouge_tokens(reference)
-    overlap = clipped_overlap(ngram_counts(target, n), ngram_counts(prediction, n))
+    [overlap] = ngram_overlaps(target, prediction, (n,))
     precision = overlap / max(len(prediction) - n + 1, 1)
     recall = overlap / max(len(target) - n + 1, 1)
     return f_measure(precision, recall)
