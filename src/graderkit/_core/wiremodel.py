@@ -37,6 +37,14 @@ class WireModel(BaseModel):
         if field is not None and field.default is not None:
             self.__pydantic_fields_set__.add("type")
 
+    def __eq__(self, other: object) -> bool:
+        """Equal when of the same kind with the same JSON (key order aside)."""
+        if not isinstance(other, WireModel):
+            return NotImplemented
+        return type(self) is type(other) and self.wire() == other.wire()
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value, and may hold dicts
+
     def wire(self) -> dict[str, Any]:
         """The JSON object for this model: the fields that were set.
 
