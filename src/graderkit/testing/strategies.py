@@ -33,7 +33,7 @@ def names() -> st.SearchStrategy[str]:
 def templates() -> st.SearchStrategy[str]:
     """Template strings mixing literal text with ``{{ item.* }}`` and ``{{ sample.* }}``."""
     literal = st.text(
-        st.characters(blacklist_characters="{}", blacklist_categories=("Cs",)), max_size=12
+        st.characters(exclude_characters="{}", exclude_categories=["Cs"]), max_size=12
     )
     variable = st.one_of(
         st.just("{{ sample.output_text }}"),
