@@ -409,3 +409,13 @@ def test_the_mode_in_force_is_reported(box: PythonSandbox, mode: Any) -> None:
 def test_rewards_are_not_clamped(box: PythonSandbox) -> None:
     outcome = box.run("def grade(s, i):\n    return 42.5\n", {}, {})
     assert outcome.reward == 42.5 and math.isfinite(outcome.reward)
+
+
+def test_files_under_the_real_tmp_stay_readable(box: PythonSandbox, tmp_path: Path) -> None:
+    # A fresh clone under /tmp keeps its venv (interpreter and packages) there: the mount
+    # namespace must not hide the real /tmp behind the worker's private directory.
+    data = tmp_path / "reward.txt"
+    data.write_text("0.25")
+    source = f"def grade(sample, item):\n    return float(open({str(data)!r}).read())\n"
+    outcome = box.run(source, {"output_text": ""}, {})
+    assert outcome.errors == {} and outcome.reward == 0.25

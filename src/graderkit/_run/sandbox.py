@@ -5,8 +5,8 @@ process (`graderkit._run.sandbox_worker`) with the service's limits: a wall-time
 (2 minutes), 2 GB of address space, 1 GB per file written, no network, a private temporary
 working directory, and an environment that holds nothing of the parent's (API keys never reach
 it). On Linux, when ``unshare`` and ``setpriv`` are usable, each worker also gets its own network,
-PID and mount namespaces, a read-only view of every file system except its directory (mounted at
-``/tmp``), and no capabilities. docs/python-sandbox.md says exactly what is enforced and what is
+PID and mount namespaces, a read-only view of every file system except its private directory,
+and no capabilities. docs/python-sandbox.md says exactly what is enforced and what is
 not.
 
 Samples and items cross the process boundary as JSON (they are JSON data anyway): tuples arrive
@@ -58,13 +58,17 @@ _WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sandbox_work
 _SERVER = "python_grader_server_error"
 
 # Run inside the new mount namespace before the worker starts: the worker's private directory
-# becomes /tmp, and every other mount is made read-only. "$1" is the private directory.
+# becomes a mount of its own (so it stays writable), and every other mount is made read-only.
+# The rest of the file system stays visible: the interpreter and its packages may live anywhere,
+# /tmp included (a fresh clone of a project under /tmp has its venv there). "$1" is the
+# private directory.
 _PRELUDE = """\
-mount --bind "$1" /tmp || exit 97
+mount --bind "$1" "$1" || exit 97
+private="$1"
 shift
 while read -r _ _ _ _ mp _; do
   case "$mp" in
-    /tmp|/proc|/proc/*|/sys|/sys/*) ;;
+    "$private"|/proc|/proc/*|/sys|/sys/*) ;;
     *) mount -o remount,bind,ro "$mp" 2>/dev/null ;;
   esac
 done < /proc/self/mountinfo
@@ -153,7 +157,7 @@ class _Worker:
     def __init__(self, limits: Limits, env: Mapping[str, str], mode: Mode) -> None:
         self.workdir = tempfile.mkdtemp(prefix="graderkit-sandbox-")
         self.mode = mode
-        inner = "/tmp" if self.mode != "none" else self.workdir
+        inner = self.workdir
         config = {
             "workdir": inner,
             "memory_bytes": limits.memory_bytes,
