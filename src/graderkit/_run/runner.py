@@ -169,6 +169,18 @@ class Runner:
             loop.close()
         self._loop = self._thread = None
 
+    async def aclose(self) -> None:
+        """Release the connections opened on the running event loop.
+
+        Call it before your own event loop ends when you used the async API
+        ([`agrade`][graderkit.Runner.agrade]) from it; ``close()`` handles the runner's loop.
+        """
+        if self._models is not None:
+            await self._models.aclose()
+        closer = getattr(self._embeddings, "aclose", None)
+        if closer is not None:
+            await closer()
+
     def __enter__(self) -> Runner:
         return self
 
