@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import inspect
 
+import pytest
+
 import graderkit as gk
 
 
@@ -12,9 +14,16 @@ def test_all_is_sorted_and_unique() -> None:
 
 
 def test_all_is_complete() -> None:
-    public = {name for name in vars(gk) if not name.startswith("_")}
+    public = {name for name in dir(gk) if not name.startswith("_") and name != "TYPE_CHECKING"}
     modules = {name for name in public if inspect.ismodule(getattr(gk, name))}
     assert public - modules == set(gk.__all__)
+
+
+def test_lazy_edges_resolve() -> None:
+    assert gk.ModelEngine.__name__ == "ModelEngine"
+    assert gk.PythonSandbox.__name__ == "PythonSandbox"
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = gk.nope  # type: ignore[attr-defined]
 
 
 def test_every_public_name_has_a_docstring() -> None:

@@ -9,6 +9,9 @@ Examples:
     1.0
 """
 
+from typing import TYPE_CHECKING
+from typing import Any as _Any
+
 from graderkit._authoring import python_grader
 from graderkit._core.arith import Expression
 from graderkit._core.batch import BatchResult
@@ -47,11 +50,40 @@ from graderkit.errors import (
     TemplateError,
 )
 
+if TYPE_CHECKING:  # real types for type checkers; imported lazily at run time (see below)
+    from graderkit._run.embeddings import EmbeddingBackend, OpenAIEmbeddings
+    from graderkit._run.engine import ModelEngine
+    from graderkit._run.sandbox import PythonSandbox
+
 __version__ = "0.1.0"
+
+_LAZY = {
+    "EmbeddingBackend": "graderkit._run.embeddings",
+    "ModelEngine": "graderkit._run.engine",
+    "OpenAIEmbeddings": "graderkit._run.embeddings",
+    "PythonSandbox": "graderkit._run.sandbox",
+}
+"""The edges, imported on first use so ``import graderkit`` stays fast."""
+
+
+def __getattr__(name: str) -> _Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'graderkit' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "AudioData",
     "BatchResult",
+    "EmbeddingBackend",
     "Expression",
     "FormulaError",
     "GradeResult",
@@ -65,10 +97,13 @@ __all__ = [
     "InvalidGrader",
     "LabelModelGrader",
     "Message",
+    "ModelEngine",
     "MultiGrader",
     "NotYetSupported",
+    "OpenAIEmbeddings",
     "OutputText",
     "PythonGrader",
+    "PythonSandbox",
     "Runner",
     "SamplingParams",
     "ScoreModelGrader",
