@@ -64,6 +64,7 @@ class ReplyCache:
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = Path(directory)
+        self._made: set[Path] = set()
 
     def __repr__(self) -> str:
         return f"ReplyCache({str(self.directory)!r})"
@@ -85,7 +86,9 @@ class ReplyCache:
     def put(self, key: str, reply: Mapping[str, Any]) -> None:
         """Store ``reply`` atomically (temporary file in the same directory, then rename)."""
         target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.parent not in self._made:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            self._made.add(target.parent)
         fd, tmp = tempfile.mkstemp(prefix=f".{key[:8]}-", suffix=".tmp", dir=target.parent)
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:

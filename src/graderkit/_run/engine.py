@@ -30,12 +30,14 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import random
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from graderkit._core.model_reply import ChatFailure, ChatReply, Usage
@@ -53,6 +55,7 @@ __all__ = ["EmbeddingReply", "ModelEngine", "Transport", "TransportFactory"]
 Kind = Literal["chat", "embeddings"]
 R = TypeVar("R", ChatReply, "EmbeddingReply")
 _SECRET = re.compile(r"\b(sk-[A-Za-z0-9*_\-]{6,}|Bearer\s+\S+)")
+_log = logging.getLogger("graderkit")
 _GRACE = 1.0
 """Seconds the engine's own timer waits beyond the transport's timeout before giving up."""
 
@@ -109,6 +112,7 @@ class _LoopState:
     semaphore: asyncio.Semaphore
     transport: Transport | None = None
     pause_until: float = 0.0
+    writes: set[asyncio.Future[None]] = field(default_factory=set)
 
 
 class ModelEngine:
@@ -156,6 +160,7 @@ class ModelEngine:
         self._reasoning = reasoning_models or is_reasoning_model
         self._rng = rng or random.Random()
         self._state: _LoopState | None = None
+        self._executor: ThreadPoolExecutor | None = None
 
     @classmethod
     def from_env(
@@ -275,19 +280,26 @@ class ModelEngine:
         self._store(kind, request_key(kind, body), body, dict(reply))
 
     async def aclose(self) -> None:
-        """Close the transport's connections (the engine reopens them on next use).
+        """Finish pending cache writes and close the transport's connections (the engine
+        reopens them on next use).
 
         Call it from the event loop that made the requests, before that loop ends. If that
         loop is already closed, the connections died with it and are only forgotten here.
         """
         state, self._state = self._state, None
-        if state is None or state.transport is None:
+        if state is None:
             return
         if state.loop is asyncio.get_running_loop():
-            await state.transport.aclose()
-        elif not state.loop.is_closed():
+            if state.writes:
+                await asyncio.gather(*list(state.writes), return_exceptions=True)
+            if state.transport is not None:
+                await state.transport.aclose()
+        elif state.transport is not None and not state.loop.is_closed():
             self._state = state
             raise RuntimeError("aclose() must run in the event loop that opened the connections")
+        executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True)
 
     async def _call(
         self,
@@ -327,9 +339,22 @@ class ModelEngine:
 
     def _store(self, kind: Kind, key: str, body: Mapping[str, Any], reply: dict[str, Any]) -> None:
         if self.cache is not None:
-            self.cache.put(key, reply)
+            self._write_cache(self.cache, key, reply)
         if self.cassette is not None:
             self.cassette.record(key, kind, body, reply)
+
+    def _write_cache(self, cache: ReplyCache, key: str, reply: dict[str, Any]) -> None:
+        """Write in a background thread: creating a file can take a millisecond on some file
+        systems, time the event loop would otherwise spend blocked. ``aclose`` waits for it."""
+        state = self._state
+        if state is None or state.loop.is_closed():
+            cache.put(key, reply)
+            return
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(2, thread_name_prefix="graderkit-cache")
+        future = state.loop.run_in_executor(self._executor, cache.put, key, reply)
+        state.writes.add(future)
+        future.add_done_callback(_write_done(state.writes))
 
     def _account(
         self, grader: str, model: str, outcome: Any, *, requests: int, cached: bool
@@ -399,6 +424,15 @@ def _failure(error: TransportError, attempts: int) -> ChatFailure:
     status = f"HTTP {error.status}: " if error.status is not None else ""
     details = f"{status}{redact(error.message)} ({attempts} {plural})"
     return ChatFailure(details=details, status=error.status, attempts=attempts)
+
+
+def _write_done(pending: set[asyncio.Future[None]]) -> Callable[[asyncio.Future[None]], None]:
+    def done(future: asyncio.Future[None]) -> None:
+        pending.discard(future)
+        if not future.cancelled() and future.exception() is not None:
+            _log.warning("cache write failed: %s", future.exception())
+
+    return done
 
 
 def redact(text: str) -> str:
