@@ -311,8 +311,9 @@ class ModelEngine:
         *,
         cached: bool = True,
     ) -> R | ChatFailure:
-        key = request_key(kind, body)
         model = str(body.get("model", ""))
+        cached = cached and (self.cache is not None or self.cassette is not None)
+        key = request_key(kind, body) if cached else ""
         stored = self._lookup(kind, key, body) if cached else None
         if stored is not None:
             reply = decode(stored)
