@@ -9,7 +9,6 @@ reads WordNet's files; ``graderkit._run.wordnet`` provides a cached look-up).
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
@@ -20,14 +19,11 @@ from graderkit._core.tokens import whitespace_tokens
 
 __all__ = ["SynonymLookup", "align", "count_chunks", "meteor", "porter_stem", "score_alignment"]
 
-SynonymLookup = Callable[[str], AbstractSet[str]]
+SynonymLookup = Callable[[str], frozenset[str]]
 """``synonyms(word)``: every lemma name without ``_`` over nltk ``wordnet.synsets(word)``."""
 
 Pair = tuple[int, int]
 """A matched (hypothesis position, reference position)."""
-
-Enumerated = list[tuple[int, str]]
-"""Unmatched words with their original positions, in order."""
 
 _ALPHA = 0.9
 _BETA = 3.0
@@ -54,8 +50,8 @@ def meteor(input: str, reference: str, synonyms: SynonymLookup) -> float:
         >>> meteor("the cat sat", "the cat sat", lambda word: frozenset())
         0.9814814814814815
     """
-    hypothesis = [word.lower() for word in whitespace_tokens(input)]
-    reference_words = [word.lower() for word in whitespace_tokens(reference)]
+    hypothesis = list(map(str.lower, whitespace_tokens(input)))
+    reference_words = list(map(str.lower, whitespace_tokens(reference)))
     if not hypothesis or not reference_words:
         return 0.0
     matches = align(hypothesis, reference_words, synonyms)
@@ -93,6 +89,9 @@ def align(
 ) -> list[Pair]:
     """nltk ``_enum_align_words``: exact, then stem, then WordNet-synonym matches.
 
+    Each stage sees only the words the earlier stages left unmatched; the synonym stage sees
+    their Porter stems, as in nltk.
+
     Args:
         hypothesis: lowercased hypothesis tokens.
         reference: lowercased reference tokens.
@@ -105,72 +104,98 @@ def align(
         >>> align(["a", "cats", "b"], ["cat", "a"], lambda word: frozenset())
         [(0, 1), (1, 0)]
     """
-    matches, hyp_left, ref_left = _match_equal(
-        list(enumerate(hypothesis)), list(enumerate(reference))
-    )
-    if hyp_left and ref_left:
-        stemmed_hyp = [(i, porter_stem(word)) for i, word in hyp_left]
-        stemmed_ref = [(j, porter_stem(word)) for j, word in ref_left]
-        stem_matches, hyp_left, ref_left = _match_equal(stemmed_hyp, stemmed_ref)
-        matches += stem_matches
-        if hyp_left and ref_left:
-            matches += _match_synonyms(hyp_left, ref_left, synonyms)
+    hyp_left, ref_left = list(range(len(hypothesis))), list(range(len(reference)))
+    hyp_words, ref_words = list(hypothesis), list(reference)
+    matches: list[Pair] = []
+    for stage in ("exact", "stem", "synonym"):
+        if not hyp_left or not ref_left:
+            break
+        if stage == "stem":
+            hyp_words = list(map(porter_stem, hyp_words))
+            ref_words = list(map(porter_stem, ref_words))
+        if stage == "synonym":
+            local = _pair_synonyms(hyp_words, ref_words, synonyms)
+        else:
+            local = _pair_equal(hyp_words, ref_words)
+        if local:
+            matches += [(hyp_left[a], ref_left[b]) for a, b in local]
+            hyp_keep = _unmatched(len(hyp_left), {a for a, _ in local})
+            ref_keep = _unmatched(len(ref_left), {b for _, b in local})
+            hyp_left, hyp_words = [hyp_left[k] for k in hyp_keep], [hyp_words[k] for k in hyp_keep]
+            ref_left, ref_words = [ref_left[k] for k in ref_keep], [ref_words[k] for k in ref_keep]
     matches.sort()
     return matches
 
 
-def _match_equal(hyp: Enumerated, ref: Enumerated) -> tuple[list[Pair], Enumerated, Enumerated]:
-    """nltk ``_match_enums``: the last unmatched hypothesis word takes the last equal one."""
-    positions: defaultdict[str, list[int]] = defaultdict(list)
-    for j, (_, word) in enumerate(ref):
-        positions[word].append(j)
-    matches: list[Pair] = []
-    hyp_matched: set[int] = set()
-    ref_matched: set[int] = set()
-    for i in range(len(hyp) - 1, -1, -1):
-        candidates = positions.get(hyp[i][1])
-        if candidates:
-            j = candidates.pop()
-            hyp_matched.add(i)
-            ref_matched.add(j)
-            matches.append((hyp[i][0], ref[j][0]))
-    return matches, _drop(hyp, hyp_matched), _drop(ref, ref_matched)
+def _unmatched(length: int, matched: set[int]) -> list[int]:
+    return [k for k in range(length) if k not in matched]
 
 
-def _match_synonyms(hyp: Enumerated, ref: Enumerated, synonyms: SynonymLookup) -> list[Pair]:
-    """nltk ``_enum_wordnetsyn_match``: a synonym (or the word) takes the last reference word.
+def _pair_equal(hyp: list[str], ref: list[str]) -> list[Pair]:
+    """nltk ``_match_enums`` on two word lists, as (hyp index, ref index) pairs.
 
-    The best candidate is the greatest remaining reference position among the words in
-    ``synonyms(word) | {word}``; it is found by scanning whichever side is smaller, which
-    gives the same position because each position holds exactly one word.
+    nltk walks the hypothesis backwards and gives each word the last unmatched equal reference
+    word, so for each shared word its last k hypothesis occurrences pair, in order, with its
+    last k reference occurrences (k the smaller count). The last occurrences come from dicts
+    built in C; only words repeated on both sides need their positions listed.
     """
-    positions: defaultdict[str, list[int]] = defaultdict(list)
-    for j, (_, word) in enumerate(ref):
-        positions[word].append(j)
-    matches: list[Pair] = []
+    hyp_last = dict(zip(hyp, range(len(hyp)), strict=True))
+    shared = hyp_last.keys() & ref
+    if not shared:
+        return []
+    ref_last = dict(zip(ref, range(len(ref)), strict=True))
+    pairs = [(hyp_last[word], ref_last[word]) for word in shared]
+    if len(hyp_last) < len(hyp) and len(ref_last) < len(ref):
+        hyp_first = _first_positions(hyp)
+        ref_first = _first_positions(ref)
+        for word in shared:
+            if hyp_first[word] != hyp_last[word] and ref_first[word] != ref_last[word]:
+                hyp_at = [k for k, other in enumerate(hyp) if other == word]
+                ref_at = [k for k, other in enumerate(ref) if other == word]
+                k = min(len(hyp_at), len(ref_at))
+                pairs += zip(hyp_at[-k:-1], ref_at[-k:-1], strict=True)
+    return pairs
+
+
+def _first_positions(words: list[str]) -> dict[str, int]:
+    last = len(words) - 1
+    return dict(zip(reversed(words), range(last, -1, -1), strict=True))
+
+
+def _positions(words: list[str], keep: AbstractSet[str]) -> dict[str, list[int]]:
+    positions: dict[str, list[int]] = {}
+    for k, word in enumerate(words):
+        if word in keep:
+            positions.setdefault(word, []).append(k)
+    return positions
+
+
+def _pair_synonyms(hyp: list[str], ref: list[str], synonyms: SynonymLookup) -> list[Pair]:
+    """nltk ``_enum_wordnetsyn_match`` on two word lists, as (hyp index, ref index) pairs.
+
+    Walking the hypothesis backwards, each word takes the greatest unmatched reference position
+    whose word is in ``synonyms(word) | {word}`` (each position holds one word, so the choice
+    does not depend on the order in which candidates are tried).
+    """
+    ref_set = set(ref)
+    candidates: list[AbstractSet[str]] = []
+    for word in hyp:
+        shared = synonyms(word).intersection(ref_set)
+        candidates.append(shared | {word} if word in ref_set else shared)
+    if not any(candidates):
+        return []
+    positions = _positions(ref, set().union(*candidates))
+    pairs: list[Pair] = []
     for i in range(len(hyp) - 1, -1, -1):
-        word = hyp[i][1]
-        syns = synonyms(word)
         best_j, best_word = -1, ""
-        if len(syns) < len(positions):
-            for candidate in (*syns, word):
-                found = positions.get(candidate)
-                if found and found[-1] > best_j:
-                    best_j, best_word = found[-1], candidate
-        else:
-            for candidate, found in positions.items():
-                if found and found[-1] > best_j and (candidate == word or candidate in syns):
-                    best_j, best_word = found[-1], candidate
+        for candidate in candidates[i]:
+            at = positions[candidate]
+            if at and at[-1] > best_j:
+                best_j, best_word = at[-1], candidate
         if best_j >= 0:
             positions[best_word].pop()
-            matches.append((hyp[i][0], ref[best_j][0]))
-    return matches
-
-
-def _drop(words: Enumerated, matched: set[int]) -> Enumerated:
-    if not matched:
-        return words
-    return [pair for k, pair in enumerate(words) if k not in matched]
+            pairs.append((i, best_j))
+    return pairs
 
 
 def count_chunks(matches: Sequence[Pair]) -> int:

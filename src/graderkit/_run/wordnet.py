@@ -17,12 +17,13 @@ from __future__ import annotations
 import io
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
+from graderkit._run.synonyms import WordNetSynonyms
 from graderkit.errors import GraderkitError
 
 __all__ = [
@@ -235,37 +236,6 @@ def _reader_class() -> Any:
             return None
 
     return _WordNetReader
-
-
-class WordNetSynonyms:
-    """``synonyms(word)`` for ``meteor``: cached, thread-safe look-ups in one WordNet reader.
-
-    Returns exactly nltk METEOR's candidate set minus the word itself: every lemma name without
-    ``_`` over ``reader.synsets(word)``.
-
-    Args:
-        reader: an nltk ``WordNetCorpusReader``.
-        cache_size: how many words to remember.
-
-    Example:
-        >>> synonyms = WordNetSynonyms(load_wordnet(locate_wordnet()))
-        >>> "seat" in synonyms("sit")
-        True
-    """
-
-    def __init__(self, reader: Any, *, cache_size: int = 1 << 17) -> None:
-        self.reader = reader
-        self._lock = threading.Lock()
-        self._cached: Callable[[str], frozenset[str]] = lru_cache(maxsize=cache_size)(self._look_up)
-
-    def __call__(self, word: str) -> frozenset[str]:
-        return self._cached(word)
-
-    def _look_up(self, word: str) -> frozenset[str]:
-        with self._lock:  # nltk's reader seeks in shared file handles
-            synsets = self.reader.synsets(word)
-            names = (lemma.name() for synset in synsets for lemma in synset.lemmas())
-            return frozenset(name for name in names if "_" not in name)
 
 
 _default_lock = threading.Lock()

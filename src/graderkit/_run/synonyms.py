@@ -1,0 +1,102 @@
+"""METEOR's WordNet synonyms, looked up fast: a lemma-name table built once per reader.
+
+nltk's METEOR asks ``wordnet.synsets(word)`` for every unmatched hypothesis word on every
+call, and each answer builds ``Synset`` and ``Lemma`` objects from the data files. The only
+thing METEOR keeps from them is the set of lemma names. This module reads every synset's lemma
+names once (about 0.3 s for WordNet 3.0), then answers with nltk's own morphology
+(``_morphy``) and lemma index, and remembers each word's answer.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+__all__ = ["WordNetSynonyms"]
+
+_POS_FILES = (("n", "data.noun"), ("v", "data.verb"), ("a", "data.adj"), ("r", "data.adv"))
+"""nltk's ``POS_LIST`` order with each part of speech's data file (satellites live in adj)."""
+
+_MARKER = re.compile(r"\([^()]*\)$")
+"""An adjective's syntactic marker, ``(a)``, ``(p)`` or ``(ip)``, which nltk strips."""
+
+NameTable = dict[str, dict[int, tuple[str, ...]]]
+
+
+class WordNetSynonyms:
+    """``synonyms(word)`` for ``meteor``: cached, thread-safe look-ups in one WordNet reader.
+
+    Returns exactly nltk METEOR's candidate set minus the word itself: every lemma name without
+    ``_`` over ``reader.synsets(word)``. When the reader lacks the nltk internals the fast path
+    uses (``_morphy``, ``_lemma_pos_offset_map``), it asks ``reader.synsets`` instead.
+
+    Args:
+        reader: an nltk ``WordNetCorpusReader``.
+        cache_size: how many words to remember.
+
+    Example:
+        >>> from graderkit._run.wordnet import load_wordnet, locate_wordnet
+        >>> synonyms = WordNetSynonyms(load_wordnet(locate_wordnet()))
+        >>> sorted(synonyms("sit"))
+        ['baby-sit', 'model', 'pose', 'posture', 'ride', 'seat', 'sit']
+    """
+
+    def __init__(self, reader: Any, *, cache_size: int = 1 << 17) -> None:
+        self.reader = reader
+        self._lock = threading.Lock()
+        look_up = self._from_synsets
+        if _has_fast_path(reader):
+            self._names = _read_names(reader)
+            look_up = self._from_table
+        self._cached: Callable[[str], frozenset[str]] = lru_cache(maxsize=cache_size)(look_up)
+
+    def __call__(self, word: str) -> frozenset[str]:
+        return self._cached(word)
+
+    def _from_table(self, word: str) -> frozenset[str]:
+        """nltk ``synsets``: lowercase, each part of speech, each ``_morphy`` form, its offsets."""
+        word = word.lower()
+        index = self.reader._lemma_pos_offset_map
+        morphy = self.reader._morphy
+        names: set[str] = set()
+        for pos, _ in _POS_FILES:
+            table = self._names[pos]
+            for form in morphy(word, pos, True):
+                for offset in index.get(form, {}).get(pos, ()):
+                    names.update(table[offset])
+        return frozenset(names)
+
+    def _from_synsets(self, word: str) -> frozenset[str]:
+        with self._lock:  # nltk's reader seeks in shared file handles
+            synsets = self.reader.synsets(word)
+            names = (lemma.name() for synset in synsets for lemma in synset.lemmas())
+            return frozenset(name for name in names if "_" not in name)
+
+
+def _has_fast_path(reader: Any) -> bool:
+    return hasattr(reader, "_morphy") and isinstance(
+        getattr(reader, "_lemma_pos_offset_map", None), dict
+    )
+
+
+def _read_names(reader: Any) -> NameTable:
+    """Every synset's lemma names without ``_``, by part of speech and byte offset."""
+    return {pos: _names_in(reader, fileid) for pos, fileid in _POS_FILES}
+
+
+def _names_in(reader: Any, fileid: str) -> dict[int, tuple[str, ...]]:
+    """Parse ``offset lex_filenum ss_type w_cnt word lex_id ...`` lines (wndb(5WN))."""
+    with reader.open(fileid) as stream:
+        text = stream.read()
+    table: dict[int, tuple[str, ...]] = {}
+    for line in text.splitlines():
+        if line.startswith("  "):  # the licence header
+            continue
+        offset, _lexname, _type, count, rest = line.split(" ", 4)
+        words = rest.split(" ", 2 * int(count, 16))[: 2 * int(count, 16) : 2]
+        names = (_MARKER.sub("", word) if word.endswith(")") else word for word in words)
+        table[int(offset)] = tuple(name for name in names if "_" not in name)
+    return table
