@@ -30,20 +30,19 @@ Example:
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import random
 import re
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from graderkit._core.model_reply import ChatFailure, ChatReply, Usage
 from graderkit._core.model_request import is_reasoning_model
 from graderkit._run.accounting import DEFAULT_PRICES, CostEstimate, Ledger, Price, estimate_cost
-from graderkit._run.cache import ReplyCache, request_key
+from graderkit._run.cache import BackgroundWriter, ReplyCache, request_key
 from graderkit._run.cassette import Cassette, CassetteMode
 from graderkit._run.retry import RetryPolicy, TransportError
 
@@ -55,7 +54,6 @@ __all__ = ["EmbeddingReply", "ModelEngine", "Transport", "TransportFactory"]
 Kind = Literal["chat", "embeddings"]
 R = TypeVar("R", ChatReply, "EmbeddingReply")
 _SECRET = re.compile(r"\b(sk-[A-Za-z0-9*_\-]{6,}|Bearer\s+\S+)")
-_log = logging.getLogger("graderkit")
 _GRACE = 1.0
 """Seconds the engine's own timer waits beyond the transport's timeout before giving up."""
 
@@ -112,7 +110,6 @@ class _LoopState:
     semaphore: asyncio.Semaphore
     transport: Transport | None = None
     pause_until: float = 0.0
-    writes: set[asyncio.Future[None]] = field(default_factory=set)
 
 
 class ModelEngine:
@@ -160,7 +157,7 @@ class ModelEngine:
         self._reasoning = reasoning_models or is_reasoning_model
         self._rng = rng or random.Random()
         self._state: _LoopState | None = None
-        self._executor: ThreadPoolExecutor | None = None
+        self._writer: BackgroundWriter | None = None
 
     @classmethod
     def from_env(
@@ -287,19 +284,16 @@ class ModelEngine:
         loop is already closed, the connections died with it and are only forgotten here.
         """
         state, self._state = self._state, None
-        if state is None:
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            await asyncio.to_thread(writer.close)
+        if state is None or state.transport is None:
             return
         if state.loop is asyncio.get_running_loop():
-            if state.writes:
-                await asyncio.gather(*list(state.writes), return_exceptions=True)
-            if state.transport is not None:
-                await state.transport.aclose()
-        elif state.transport is not None and not state.loop.is_closed():
+            await state.transport.aclose()
+        elif not state.loop.is_closed():
             self._state = state
             raise RuntimeError("aclose() must run in the event loop that opened the connections")
-        executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=True)
 
     async def _call(
         self,
@@ -333,7 +327,8 @@ class ModelEngine:
                 return found
             if tape.mode == "replay":
                 raise tape.miss(key, body)
-        found = self.cache.get(key) if self.cache is not None else None
+        source = self._writer or self.cache
+        found = source.get(key) if source is not None else None
         if found is not None and tape is not None:
             tape.record(key, kind, body, found)
         return found
@@ -345,17 +340,11 @@ class ModelEngine:
             self.cassette.record(key, kind, body, reply)
 
     def _write_cache(self, cache: ReplyCache, key: str, reply: dict[str, Any]) -> None:
-        """Write in a background thread: creating a file can take a millisecond on some file
-        systems, time the event loop would otherwise spend blocked. ``aclose`` waits for it."""
-        state = self._state
-        if state is None or state.loop.is_closed():
-            cache.put(key, reply)
-            return
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(2, thread_name_prefix="graderkit-cache")
-        future = state.loop.run_in_executor(self._executor, cache.put, key, reply)
-        state.writes.add(future)
-        future.add_done_callback(_write_done(state.writes))
+        """Hand the write to a background thread (see
+        [`BackgroundWriter`][graderkit._run.cache.BackgroundWriter]); ``aclose`` waits for it."""
+        if self._writer is None:
+            self._writer = BackgroundWriter(cache)
+        self._writer.submit(key, reply)
 
     def _account(
         self, grader: str, model: str, outcome: Any, *, requests: int, cached: bool
@@ -398,7 +387,7 @@ class ModelEngine:
             transport = state.transport or self._open(state)  # misconfiguration raises here
             try:
                 async with state.semaphore:
-                    reply = await asyncio.wait_for(
+                    reply = await _within(
                         send(transport, body, self.timeout), self.timeout + _GRACE
                     )
                 return reply, attempt
@@ -427,13 +416,17 @@ def _failure(error: TransportError, attempts: int) -> ChatFailure:
     return ChatFailure(details=details, status=error.status, attempts=attempts)
 
 
-def _write_done(pending: set[asyncio.Future[None]]) -> Callable[[asyncio.Future[None]], None]:
-    def done(future: asyncio.Future[None]) -> None:
-        pending.discard(future)
-        if not future.cancelled() and future.exception() is not None:
-            _log.warning("cache write failed: %s", future.exception())
+if sys.version_info >= (3, 11):
 
-    return done
+    async def _within(call: Awaitable[R], seconds: float) -> R:
+        """``call`` with a deadline, in the current task (``wait_for`` on 3.10 makes a task)."""
+        async with asyncio.timeout(seconds):
+            return await call
+
+else:  # pragma: no cover - Python 3.10
+
+    async def _within(call: Awaitable[R], seconds: float) -> R:
+        return await asyncio.wait_for(call, seconds)
 
 
 def redact(text: str) -> str:
