@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from graderkit._core.model_reply import ChatFailure, ChatReply
-from graderkit._run.cache import ReplyCache, request_key
+from graderkit._run.cache import BackgroundWriter, ReplyCache, request_key
 from graderkit._run.cassette import Cassette, CassetteMiss
 from graderkit._run.engine import ModelEngine
 from graderkit._run.retry import RetryPolicy
@@ -205,3 +205,29 @@ def test_replay_mode_never_records(tmp_path: Path) -> None:
         Cassette(tmp_path / "t.jsonl", mode="replay").record("k", "chat", {}, {})
     with pytest.raises(ValueError, match="mode"):
         Cassette(tmp_path / "t.jsonl", mode="rewind")  # type: ignore[arg-type]
+
+
+# ---- the background writer ------------------------------------------------------------------
+
+
+def test_background_writer_serves_pending_entries_and_flushes_on_close(tmp_path: Path) -> None:
+    writer = BackgroundWriter(ReplyCache(tmp_path))
+    keys = [request_key("chat", _body(str(i))) for i in range(200)]
+    for i, key in enumerate(keys):
+        writer.submit(key, {"content": str(i)})
+    assert [writer.get(k) for k in keys] == [{"content": str(i)} for i in range(200)]
+    writer.close()
+    fresh = ReplyCache(tmp_path)
+    assert [fresh.get(k) for k in keys] == [{"content": str(i)} for i in range(200)]
+
+
+def test_a_failed_cache_write_is_logged_not_raised(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache directory should be")
+    writer = BackgroundWriter(ReplyCache(blocker))
+    key = request_key("chat", _body())
+    writer.submit(key, {"content": "x"})
+    writer.close()
+    assert "cache write failed" in caplog.text and writer.get(key) is None
