@@ -114,6 +114,36 @@ def best(runs: list[Run]) -> Run:
     return min(runs, key=lambda r: r.seconds)
 
 
+def measure(base_url: str, args: argparse.Namespace, samples: list[str],
+            items: list[dict[str, Any]]) -> tuple[list[tuple[str, Run]], list[Run]]:  # fmt: skip
+    """Every case, ``args.repeat`` times each; the best run of each case."""
+    grader = gk.from_openai(RUBRIC)
+    from graderkit._core.model_request import build_request
+    from graderkit._core.sample import to_sample
+
+    bodies = [build_request(grader, to_sample(s), i) for s, i in zip(samples, items, strict=True)]
+    c, repeat = args.concurrency, args.repeat
+    refs = []
+    for _ in range(repeat):
+        cpu = time.process_time()
+        seconds = asyncio.run(bare_client(base_url, bodies, c))
+        refs.append(Run(seconds, time.process_time() - cpu, len(bodies)))
+    plain = [graded(base_url, None, samples, items, c) for _ in range(repeat)]
+    colds, warms = [], []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory(dir=args.cache_root, prefix=".bench-cache-") as cache:
+            colds.append(graded(base_url, cache, samples, items, c))
+            warms.append(graded(base_url, cache, samples, items, c))
+    assert all(w.rewards == colds[0].rewards for w in warms)
+    rows = [
+        ("reference: bare openai client + semaphore", best(refs)),
+        ("graderkit: Runner.grade_many, no cache", best(plain)),
+        ("graderkit: Runner.grade_many, cold cache", best(colds)),
+        ("graderkit: re-run, warm cache", best(warms)),
+    ]
+    return rows, warms
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, default=3000)
@@ -122,39 +152,17 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3, help="runs per case; the best is kept")
     parser.add_argument("--cache-root", default=".", help="where the cache directories are made")
     args = parser.parse_args()
-    n, c, latency = args.samples, args.concurrency, args.latency
-    bound = c / latency
+    n, bound = args.samples, args.concurrency / args.latency
     samples, items = dataset(n)
-    grader = gk.from_openai(RUBRIC)
-    from graderkit._core.model_request import build_request
-    from graderkit._core.sample import to_sample
-
-    bodies = [build_request(grader, to_sample(s), i) for s, i in zip(samples, items, strict=True)]
-    proc, base_url = start_server(latency)
-    rows: list[tuple[str, Run]] = []
+    proc, base_url = start_server(args.latency)
     try:
-        refs = []
-        for _ in range(args.repeat):
-            cpu = time.process_time()
-            seconds = asyncio.run(bare_client(base_url, bodies, c))
-            refs.append(Run(seconds, time.process_time() - cpu, n))
-        rows.append(("reference: bare openai client + semaphore", best(refs)))
-        rows.append(("graderkit: Runner.grade_many, no cache", best(
-            [graded(base_url, None, samples, items, c) for _ in range(args.repeat)]
-        )))  # fmt: skip
-        colds, warms = [], []
-        for _ in range(args.repeat):
-            with tempfile.TemporaryDirectory(dir=args.cache_root, prefix=".bench-cache-") as cache:
-                colds.append(graded(base_url, cache, samples, items, c))
-                warms.append(graded(base_url, cache, samples, items, c))
-        rows.append(("graderkit: Runner.grade_many, cold cache", best(colds)))
-        rows.append(("graderkit: re-run, warm cache", best(warms)))
+        rows, warms = measure(base_url, args, samples, items)
         max_in_flight = stats(base_url)["max_in_flight"]
     finally:
         proc.terminate()
         proc.wait(10)
-    assert all(w.rewards == colds[0].rewards for w in warms)
-    print(f"## model engine: {n} samples, concurrency {c}, server latency {latency * 1000:.0f} ms")
+    print(f"## model engine: {n} samples, concurrency {args.concurrency}, "
+          f"server latency {args.latency * 1000:.0f} ms")  # fmt: skip
     print(f"python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs, "
           f"server in its own process, best of {args.repeat}")  # fmt: skip
     print(f"bound = concurrency / latency = {bound:.0f} requests/s\n")

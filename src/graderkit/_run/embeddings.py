@@ -27,7 +27,8 @@ from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
 from graderkit._core.model_reply import ChatFailure
-from graderkit._run.engine import EmbeddingReply, ModelEngine
+from graderkit._run.engine import ModelEngine
+from graderkit._run.transport import EmbeddingReply
 from graderkit.errors import GraderkitError
 
 __all__ = [

@@ -8,7 +8,7 @@ on-disk cache and cassette, and a ledger of tokens and dollars per grader and pe
 
 Every call returns exactly one outcome and never raises for a failed request: a
 [`ChatReply`][graderkit._core.model_reply.ChatReply] (or an
-[`EmbeddingReply`][graderkit._run.engine.EmbeddingReply]), or a
+[`EmbeddingReply`][graderkit._run.transport.EmbeddingReply]), or a
 [`ChatFailure`][graderkit._core.model_reply.ChatFailure] after the last retry. The one
 exception is a cassette in replay mode that lacks a request, which raises
 [`CassetteMiss`][graderkit._run.cassette.CassetteMiss].
@@ -37,14 +37,15 @@ import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from graderkit._core.model_reply import ChatFailure, ChatReply, Usage
+from graderkit._core.model_reply import ChatFailure, ChatReply
 from graderkit._core.model_request import is_reasoning_model
 from graderkit._run.accounting import DEFAULT_PRICES, CostEstimate, Ledger, Price, estimate_cost
 from graderkit._run.cache import BackgroundWriter, ReplyCache, request_key
 from graderkit._run.cassette import Cassette, CassetteMode
 from graderkit._run.retry import RetryPolicy, TransportError
+from graderkit._run.transport import EmbeddingReply, Transport, TransportFactory
 
 if TYPE_CHECKING:
     from graderkit._run.openai_client import HttpBackend
@@ -52,54 +53,10 @@ if TYPE_CHECKING:
 __all__ = ["EmbeddingReply", "ModelEngine", "Transport", "TransportFactory"]
 
 Kind = Literal["chat", "embeddings"]
-R = TypeVar("R", ChatReply, "EmbeddingReply")
+R = TypeVar("R", ChatReply, EmbeddingReply)
 _SECRET = re.compile(r"\b(sk-[A-Za-z0-9*_\-]{6,}|Bearer\s+\S+)")
 _GRACE = 1.0
 """Seconds the engine's own timer waits beyond the transport's timeout before giving up."""
-
-
-@dataclass(frozen=True, slots=True)
-class EmbeddingReply:
-    """What one embeddings call returned: one vector per input, in input order."""
-
-    vectors: tuple[tuple[float, ...], ...]
-    usage: Usage | None = None
-    model: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (for the cache and cassettes)."""
-        usage = None if self.usage is None else self.usage.to_dict()
-        return {"vectors": [list(v) for v in self.vectors], "usage": usage, "model": self.model}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> EmbeddingReply:
-        """The inverse of [`to_dict`][graderkit._run.engine.EmbeddingReply.to_dict]."""
-        usage = data.get("usage")
-        return cls(
-            vectors=tuple(tuple(float(x) for x in v) for v in data["vectors"]),
-            usage=Usage(**usage) if isinstance(usage, Mapping) else None,
-            model=data.get("model"),
-        )
-
-
-class Transport(Protocol):
-    """The seam to a model server: one attempt per call, raising
-    [`TransportError`][graderkit._run.retry.TransportError] on failure."""
-
-    async def chat(self, body: Mapping[str, Any], *, timeout: float) -> ChatReply:
-        """One ``POST /chat/completions``."""
-        ...
-
-    async def embed(self, body: Mapping[str, Any], *, timeout: float) -> EmbeddingReply:
-        """One ``POST /embeddings``."""
-        ...
-
-    async def aclose(self) -> None:
-        """Release connections."""
-        ...
-
-
-TransportFactory = Callable[[], Transport]
 
 
 @dataclass(slots=True)
@@ -116,7 +73,7 @@ class ModelEngine:
     """Bounded-concurrency, retrying, caching, accounting access to a model server.
 
     Args:
-        transport: a factory returning a [`Transport`][graderkit._run.engine.Transport]
+        transport: a factory returning a [`Transport`][graderkit._run.transport.Transport]
             (called once per event loop, on the first request that needs the network).
         concurrency: requests in flight at most.
         timeout: seconds per attempt.

@@ -27,8 +27,8 @@ from urllib.parse import urlsplit
 import openai
 
 from graderkit._core.model_reply import ChatReply, Usage
-from graderkit._run.engine import EmbeddingReply
 from graderkit._run.retry import TransportError, hinted_delay, is_retryable_status
+from graderkit._run.transport import EmbeddingReply
 from graderkit.errors import GraderkitError
 
 __all__ = ["ClientSettings", "HttpBackend", "MissingCredentials", "OpenAITransport"]
