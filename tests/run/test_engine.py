@@ -337,3 +337,14 @@ def test_prompt_token_heuristic_is_chars_over_four() -> None:
         "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {}}]}]
     }
     assert estimate_prompt_tokens(with_image) > 500
+
+
+def test_a_broken_script_answers_500_and_is_kept(server: FakeOpenAI) -> None:
+    def broken(request: FakeRequest) -> Response:
+        raise KeyError("oops")
+
+    server.chat = broken
+    (failure,) = asyncio.run(_complete_all(_engine(server), [_body()]))
+    assert isinstance(failure, ChatFailure) and failure.status == 500
+    assert "KeyError" in failure.details
+    assert len(server.handler_errors) == 3 and isinstance(server.handler_errors[0], KeyError)

@@ -80,8 +80,8 @@ class ModelEngine:
         retry: the retry policy.
         cache: a [`ReplyCache`][graderkit._run.cache.ReplyCache] or a directory for one.
         cassette: a [`Cassette`][graderkit._run.cassette.Cassette] to record into or replay from.
-        prices: USD per million tokens per model (default
-            [`DEFAULT_PRICES`][graderkit._run.accounting.DEFAULT_PRICES]).
+        prices: USD per million tokens per model, added to (and overriding entries of)
+            [`DEFAULT_PRICES`][graderkit._run.accounting.DEFAULT_PRICES].
         reasoning_models: decides whether a model name is a reasoning model (default
             [`is_reasoning_model`][graderkit._core.model_request.is_reasoning_model]).
         rng: the random source for jitter (seed it for reproducible waits).
@@ -110,7 +110,7 @@ class ModelEngine:
         self.retry = retry or RetryPolicy()
         self.cache = cache if cache is None or isinstance(cache, ReplyCache) else ReplyCache(cache)
         self.cassette = cassette
-        self.ledger = Ledger(prices=dict(DEFAULT_PRICES if prices is None else prices))
+        self.ledger = Ledger(prices={**DEFAULT_PRICES, **(prices or {})})
         self._reasoning = reasoning_models or is_reasoning_model
         self._rng = rng or random.Random()
         self._state: _LoopState | None = None

@@ -104,6 +104,8 @@ class FakeOpenAI:
         self._log: deque[FakeRequest] = deque(maxlen=max_log)
         self._count = 0
         self._lock = threading.Lock()
+        self.handler_errors: list[Exception] = []
+        """Exceptions raised by ``chat`` / ``embeddings`` (each answered with a 500)."""
         self._port: int | None = None
         self._in_flight = 0
         self._max_in_flight = 0
@@ -271,7 +273,11 @@ class FakeOpenAI:
         if queued is not None:
             return queued
         handler = self.chat if request.kind == "chat" else self.embeddings
-        return handler(request)
+        try:
+            return handler(request)
+        except Exception as exc:  # a bug in a test's script: answer 500 and keep it for the test
+            self.handler_errors.append(exc)
+            return HTTPError(500, f"the fake server's {request.kind} handler raised {exc!r}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
