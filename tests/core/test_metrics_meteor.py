@@ -13,6 +13,7 @@ from typing import Any
 import nltk
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from metric_texts import EDGE_PAIRS, assert_same, text_pairs
 from nltk.translate.meteor_score import align_words
 from nltk.translate.meteor_score import meteor_score as nltk_meteor_score
@@ -145,6 +146,12 @@ def test_count_chunks_equals_nltk(matches: list[tuple[int, int]]) -> None:
     from nltk.translate.meteor_score import _count_chunks
 
     assert count_chunks(matches) == _count_chunks(matches)
+
+
+@given(st.text(alphabet=st.sampled_from("ΣσςΑαΒβİIKk\u0301'. \t\n\xa0\u2028\u3000abc")))
+def test_lowercasing_text_equals_lowercasing_tokens(text: str) -> None:
+    # meteor lowercases the whole text before splitting (faster); nltk lowercases each token.
+    assert text.lower().split() == [token.lower() for token in text.split()]
 
 
 def test_meteor_never_warns(synonyms: Any) -> None:

@@ -13,7 +13,8 @@ from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
 from itertools import pairwise
-from typing import Any
+from operator import itemgetter
+from typing import Any, TypeVar
 
 from graderkit._core.tokens import whitespace_tokens
 
@@ -24,6 +25,11 @@ SynonymLookup = Callable[[str], frozenset[str]]
 
 Pair = tuple[int, int]
 """A matched (hypothesis position, reference position)."""
+
+_T = TypeVar("_T")
+
+_SMALL = 36
+"""Up to this many word comparisons, nltk's direct walk beats building dicts."""
 
 _ALPHA = 0.9
 _BETA = 3.0
@@ -50,8 +56,10 @@ def meteor(input: str, reference: str, synonyms: SynonymLookup) -> float:
         >>> meteor("the cat sat", "the cat sat", lambda word: frozenset())
         0.9814814814814815
     """
-    hypothesis = list(map(str.lower, whitespace_tokens(input)))
-    reference_words = list(map(str.lower, whitespace_tokens(reference)))
+    # Lowercasing the whole text equals lowercasing each token: no character gains or loses
+    # whitespace by lowercasing, and the one context rule (final sigma) stops at whitespace.
+    hypothesis = whitespace_tokens(input.lower())
+    reference_words = whitespace_tokens(reference.lower())
     if not hypothesis or not reference_words:
         return 0.0
     matches = align(hypothesis, reference_words, synonyms)
@@ -104,34 +112,36 @@ def align(
         >>> align(["a", "cats", "b"], ["cat", "a"], lambda word: frozenset())
         [(0, 1), (1, 0)]
     """
-    hyp_left, ref_left = list(range(len(hypothesis))), list(range(len(reference)))
-    hyp_words, ref_words = list(hypothesis), list(reference)
-    matches: list[Pair] = []
-    for stage in ("exact", "stem", "synonym"):
-        if not hyp_left or not ref_left:
-            break
-        if stage == "stem":
-            hyp_words = list(map(porter_stem, hyp_words))
-            ref_words = list(map(porter_stem, ref_words))
-        if stage == "synonym":
-            local = _pair_synonyms(hyp_words, ref_words, synonyms)
-        else:
-            local = _pair_equal(hyp_words, ref_words)
+    matches = _pair_equal(hypothesis, reference)
+    if len(matches) < len(hypothesis) and len(matches) < len(reference):
+        hyp_left = _rest(len(hypothesis), matches, 0)
+        ref_left = _rest(len(reference), matches, 1)
+        hyp_stems = list(map(porter_stem, map(hypothesis.__getitem__, hyp_left)))
+        ref_stems = list(map(porter_stem, map(reference.__getitem__, ref_left)))
+        local = _pair_equal(hyp_stems, ref_stems)
         if local:
             matches += [(hyp_left[a], ref_left[b]) for a, b in local]
-            hyp_keep = _unmatched(len(hyp_left), {a for a, _ in local})
-            ref_keep = _unmatched(len(ref_left), {b for _, b in local})
-            hyp_left, hyp_words = [hyp_left[k] for k in hyp_keep], [hyp_words[k] for k in hyp_keep]
-            ref_left, ref_words = [ref_left[k] for k in ref_keep], [ref_words[k] for k in ref_keep]
+            hyp_keep, ref_keep = _rest(len(hyp_left), local, 0), _rest(len(ref_left), local, 1)
+            hyp_left, hyp_stems = _pick(hyp_left, hyp_keep), _pick(hyp_stems, hyp_keep)
+            ref_left, ref_stems = _pick(ref_left, ref_keep), _pick(ref_stems, ref_keep)
+        if hyp_left and ref_left:
+            local = _pair_synonyms(hyp_stems, ref_stems, synonyms)
+            matches += [(hyp_left[a], ref_left[b]) for a, b in local]
     matches.sort()
     return matches
 
 
-def _unmatched(length: int, matched: set[int]) -> list[int]:
-    return [k for k in range(length) if k not in matched]
+def _rest(length: int, pairs: list[Pair], side: int) -> list[int]:
+    """The positions in ``range(length)`` that no pair uses on ``side``, in order."""
+    used = set(map(itemgetter(side), pairs))
+    return [k for k in range(length) if k not in used]
 
 
-def _pair_equal(hyp: list[str], ref: list[str]) -> list[Pair]:
+def _pick(items: list[_T], keep: list[int]) -> list[_T]:
+    return list(map(items.__getitem__, keep))
+
+
+def _pair_equal(hyp: Sequence[str], ref: Sequence[str]) -> list[Pair]:
     """nltk ``_match_enums`` on two word lists, as (hyp index, ref index) pairs.
 
     nltk walks the hypothesis backwards and gives each word the last unmatched equal reference
@@ -139,12 +149,15 @@ def _pair_equal(hyp: list[str], ref: list[str]) -> list[Pair]:
     last k reference occurrences (k the smaller count). The last occurrences come from dicts
     built in C; only words repeated on both sides need their positions listed.
     """
+    if len(hyp) * len(ref) <= _SMALL:
+        return _pair_equal_small(hyp, ref)
     hyp_last = dict(zip(hyp, range(len(hyp)), strict=True))
     shared = hyp_last.keys() & ref
     if not shared:
         return []
     ref_last = dict(zip(ref, range(len(ref)), strict=True))
-    pairs = [(hyp_last[word], ref_last[word]) for word in shared]
+    at_hyp, at_ref = map(hyp_last.__getitem__, shared), map(ref_last.__getitem__, shared)
+    pairs = list(zip(at_hyp, at_ref, strict=True))
     if len(hyp_last) < len(hyp) and len(ref_last) < len(ref):
         hyp_first = _first_positions(hyp)
         ref_first = _first_positions(ref)
@@ -157,7 +170,21 @@ def _pair_equal(hyp: list[str], ref: list[str]) -> list[Pair]:
     return pairs
 
 
-def _first_positions(words: list[str]) -> dict[str, int]:
+def _pair_equal_small(hyp: Sequence[str], ref: Sequence[str]) -> list[Pair]:
+    """nltk's own walk, for short lists: each word takes the last unused equal word."""
+    used = [False] * len(ref)
+    pairs: list[Pair] = []
+    for i in range(len(hyp) - 1, -1, -1):
+        word = hyp[i]
+        for j in range(len(ref) - 1, -1, -1):
+            if not used[j] and ref[j] == word:
+                used[j] = True
+                pairs.append((i, j))
+                break
+    return pairs
+
+
+def _first_positions(words: Sequence[str]) -> dict[str, int]:
     last = len(words) - 1
     return dict(zip(reversed(words), range(last, -1, -1), strict=True))
 
