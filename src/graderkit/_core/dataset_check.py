@@ -1,0 +1,490 @@
+"""Check a dataset (and its predictions) against a grader before anything runs.
+
+Pure: rows go in (as parsed JSON objects with their line numbers), a
+[`DatasetReport`][graderkit._core.dataset_check.DatasetReport] comes out. What is checked:
+
+* **The grader's variables**: every ``{{ item.x }}`` the grader reads resolves in every row
+  (the report lists the rows and the keys that miss); keys a python grader reads as
+  ``item["x"]`` are present (a warning: the code may guard them); every ``{{ sample.x }}``
+  resolves in every prediction (a warning: a sample may legitimately lack ``output_json``).
+* **The RFT format** (Part B 8.1, [DOC] unless marked): ``messages`` is required, a non-empty
+  list; roles are ``developer``, ``user``, ``assistant`` or ``tool`` (no ``system``); content is
+  text or images (no audio, no files); ``tools``, when present, is a list of function tools
+  (``messages`` and ``tools`` are the reserved keys); the final message is from the user (a
+  warning: an Azure rule, [AZ]); a training file has at most 50,000 rows, a validation or test
+  file at most 1,000.
+* **Duplicates**: repeated ids (an error: the join is ambiguous), rows repeating another row's
+  content (a warning), predictions repeating an ``(id, run)`` (an error).
+* **Predictions**: each names an item that exists, carries ``output_text`` (or ``sample``),
+  and is not empty (a warning); items without any prediction (a warning).
+
+Examples:
+    >>> import graderkit as gk
+    >>> exact = gk.string_check("{{sample.output_text}}", "{{item.answer}}", name="exact")
+    >>> rows = [{"id": "a", "messages": [{"role": "user", "content": "2+2?"}], "answer": "4"},
+    ...         {"id": "b", "messages": [{"role": "system", "content": "hi"}]}]
+    >>> report = check_rows(exact, rows)
+    >>> report.ok
+    False
+    >>> print("\\n".join(report.lines()))
+    items: 2 rows
+    error    {{ item.answer }}: key 'answer' not found in item (string_check 'exact'): 1 row: line 2 (id b)
+    error    role 'system' is not allowed in an RFT file; use 'developer': 1 row: line 2 (id b)
+    warning  the final message should be from the user (Azure rule): 1 row: line 2 (id b)
+    2 errors, 1 warning
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from graderkit._core.models import GraderBase, MultiGrader, PythonGrader
+from graderkit._core.runs import RunNumbers
+from graderkit._core.sample import to_sample
+from graderkit._core.template import MissingVariable, Variable, resolve
+
+__all__ = [
+    "RFT_ROLES",
+    "SPLIT_LIMITS",
+    "DatasetChecker",
+    "DatasetReport",
+    "Problem",
+    "check_rows",
+    "python_item_keys",
+]
+
+Level = Literal["error", "warning"]
+Split = Literal["train", "validation", "test"]
+
+RFT_ROLES = frozenset({"developer", "user", "assistant", "tool"})
+"""Message roles an RFT row may use [DOC]; ``system`` is not among them."""
+
+SPLIT_LIMITS: dict[str, int] = {"train": 50_000, "validation": 1_000, "test": 1_000}
+"""Most rows an RFT file of each split may have [DOC]."""
+
+CONTENT_PARTS = frozenset({"text", "image_url"})
+"""Content part types an RFT message may hold: text and images only [DOC]."""
+
+LISTED = 10
+"""Rows named per problem; the count covers them all."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One kind of problem and the rows that have it.
+
+    Attributes:
+        level: ``"error"`` (grading or training would fail or be wrong) or ``"warning"``.
+        code: a stable name, e.g. ``"missing_variable"``, ``"system_role"``.
+        message: what is wrong, e.g. ``"{{ item.answer }}: key 'answer' not found in item"``.
+        where: the first rows concerned, e.g. ``("line 4 (id q04)",)``.
+        count: how many rows are concerned in all.
+    """
+
+    level: Level
+    code: str
+    message: str
+    where: tuple[str, ...] = ()
+    count: int = 1
+
+    def text(self) -> str:
+        """One line: level, message and the rows concerned."""
+        if not self.where:
+            return f"{self.level:<8} {self.message}"
+        rows = ", ".join(self.where) + (", ..." if self.count > len(self.where) else "")
+        noun = "row" if self.count == 1 else "rows"
+        return f"{self.level:<8} {self.message}: {self.count} {noun}: {rows}"
+
+
+@dataclass(frozen=True)
+class DatasetReport:
+    """The result of a dataset check.
+
+    Attributes:
+        problems: errors first, then warnings, each in the order first met.
+        items: rows in the items file.
+        predictions: lines in the predictions file (``None`` when none was checked).
+    """
+
+    problems: tuple[Problem, ...]
+    items: int
+    predictions: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when there is no error (warnings allowed)."""
+        return not self.errors
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        """The problems of level ``error``."""
+        return tuple(p for p in self.problems if p.level == "error")
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        """The problems of level ``warning``."""
+        return tuple(p for p in self.problems if p.level == "warning")
+
+    def lines(self) -> list[str]:
+        """A plain-text report."""
+        head = f"items: {self.items} rows"
+        if self.predictions is not None:
+            head += f"; predictions: {self.predictions} lines"
+        e, w = len(self.errors), len(self.warnings)
+        tail = (
+            "ok" if not self.problems else f"{e} error{'s' * (e != 1)}, {w} warning{'s' * (w != 1)}"
+        )
+        return [head, *(p.text() for p in self.problems), tail]
+
+
+class _Tally:
+    """Problems grouped by (level, code, message), with the first rows of each."""
+
+    def __init__(self) -> None:
+        self.groups: dict[tuple[Level, str, str], list[Any]] = {}
+
+    def add(self, level: Level, code: str, message: str, where: str | None) -> None:
+        group = self.groups.setdefault((level, code, message), [0, []])
+        group[0] += 1
+        if where is not None and len(group[1]) < LISTED:
+            group[1].append(where)
+
+    def problems(self) -> tuple[Problem, ...]:
+        found = [
+            Problem(level, code, message, tuple(where), count)
+            for (level, code, message), (count, where) in self.groups.items()
+        ]
+        return tuple(sorted(found, key=lambda p: p.level != "error"))
+
+
+class DatasetChecker:
+    """Checks rows one at a time (constant memory but for ids and row fingerprints).
+
+    Args:
+        grader: the grader the data is for (``None``: check the format only).
+        key: the field naming items and joining predictions to them.
+        split: ``"train"``, ``"validation"`` or ``"test"`` to check the RFT size limit.
+        rft: check the RFT format rules (``False`` for a plain evaluation dataset).
+        runs: the ``--runs`` the data will be graded with (see [`RunNumbers`][graderkit._core.runs.RunNumbers]).
+    """
+
+    def __init__(
+        self,
+        grader: GraderBase | None = None,
+        *,
+        key: str = "id",
+        split: Split | None = None,
+        rft: bool = True,
+        runs: int = 1,
+    ) -> None:
+        if split is not None and split not in SPLIT_LIMITS:
+            raise ValueError(f"split={split!r} is not one of {', '.join(SPLIT_LIMITS)}")
+        self.grader, self.key, self.split, self.rft = grader, key, split, rft
+        variables = grader.variables() if grader is not None else ()
+        self._item_vars = [v for v in variables if v.namespace == "item"]
+        self._sample_vars = [v for v in variables if v.namespace == "sample"]
+        self._python_keys = list(_python_reads(grader)) if grader is not None else []
+        self._tally = _Tally()
+        self._ids: dict[str, int] = {}
+        self._fingerprints: dict[bytes, int] = {}
+        self._without_key: list[str] = []
+        self._items = 0
+        self._predicted: set[str] = set()
+        self._pairs: dict[tuple[str, int], int] = {}
+        self._runs = RunNumbers(runs)
+        self._predictions: int | None = None
+        self._by_key: bool | None = None
+
+    # ---- items ------------------------------------------------------------------------------
+
+    def add_item(self, line: int, row: Mapping[str, Any]) -> None:
+        """Check one dataset row (``line``: its line number in the file)."""
+        self._items += 1
+        where = self._where(line, row)
+        self._check_key(line, row, where)
+        for variable in self._item_vars:
+            self._check_variable(variable, {}, row, where, "error")
+        for label, name, source_line in self._python_keys:
+            if name not in row:
+                message = f"{label} reads item[{name!r}] (line {source_line} of its source)"
+                self._tally.add("warning", "python_item_key", message, where)
+        if self.rft:
+            for level, code, message in rft_problems(row):
+                self._tally.add(level, code, message, where)
+
+    def _where(self, line: int, row: Mapping[str, Any]) -> str:
+        ident = row.get(self.key)
+        return f"line {line}" if ident is None else f"line {line} ({self.key} {ident})"
+
+    def _check_key(self, line: int, row: Mapping[str, Any], where: str) -> None:
+        if self.key not in row:
+            self._without_key.append(where)
+        else:
+            ident = str(row[self.key])
+            first = self._ids.setdefault(ident, line)
+            if first != line:
+                message = f"{self.key} {ident!r} repeats line {first}"
+                self._tally.add("error", "duplicate_id", message, where)
+                return
+        content = {k: v for k, v in row.items() if k != self.key}
+        digest = hashlib.blake2b(
+            json.dumps(content, sort_keys=True, ensure_ascii=False).encode(), digest_size=16
+        ).digest()
+        first = self._fingerprints.setdefault(digest, line)
+        if first != line:
+            message = f"same content as line {first} (only the {self.key} differs)"
+            self._tally.add("warning", "duplicate_row", message, where)
+
+    def _check_variable(
+        self,
+        variable: Variable,
+        sample: Mapping[str, Any],
+        item: Mapping[str, Any],
+        where: str,
+        level: Level,
+    ) -> None:
+        try:
+            resolve(variable, sample, item)
+        except MissingVariable as exc:
+            label = self.grader.label if self.grader is not None else ""
+            message = f"{{{{ {variable.text} }}}}: {exc.reason} ({label})"
+            code = "missing_variable" if level == "error" else "missing_sample_variable"
+            self._tally.add(level, code, message, where)
+
+    def bad_line(self, file: Literal["items", "predictions"], line: int, problem: str) -> None:
+        """Record a line that is not a JSON object (it is skipped)."""
+        if file == "items":
+            self._items += 1
+        else:
+            self._predictions = (self._predictions or 0) + 1
+        self._tally.add("error", "bad_line", f"{file} file: {problem}", f"line {line}")
+
+    # ---- predictions ------------------------------------------------------------------------
+
+    def begin_predictions(self) -> None:
+        """Mark that a predictions file is checked (even an empty one): call after the items."""
+        if self._predictions is None:
+            self._predictions = 0
+
+    def add_prediction(self, line: int, prediction: Mapping[str, Any]) -> None:
+        """Check one predictions line (call after every item was added)."""
+        self._predictions = (self._predictions or 0) + 1
+        if self._by_key is None:
+            self._by_key = self.key in prediction
+        where = f"line {line}"
+        if self._by_key and self.key not in prediction:
+            self._tally.add("error", "missing_key", f"no {self.key!r} field", where)
+            return
+        if self._by_key:
+            ident = str(prediction[self.key])
+            where = f"line {line} ({self.key} {ident})"
+            if ident not in self._ids:
+                self._tally.add("error", "unknown_id", "not in the items file", where)
+            self._predicted.add(ident)
+        else:
+            ident = str(self._predictions - 1)
+        self._check_runs(line, ident, prediction, where)
+        self._check_answer(prediction, where)
+
+    def _check_runs(self, line: int, ident: str, prediction: Mapping[str, Any], where: str) -> None:
+        try:
+            runs = self._runs.assign(ident, prediction)
+        except ValueError as exc:
+            self._tally.add("error", "bad_run", str(exc), where)
+            return
+        for run in runs:
+            first = self._pairs.setdefault((ident, run), line)
+            if first != line:
+                message = f"run {run} of this item repeats line {first} (graded once)"
+                self._tally.add("error", "duplicate_sample", message, where)
+
+    def _check_answer(self, prediction: Mapping[str, Any], where: str) -> None:
+        sample = prediction.get("sample")
+        if sample is None and "output_text" not in prediction:
+            self._tally.add("error", "no_output", "no 'output_text' (or 'sample') field", where)
+            return
+        text = prediction.get("output_text") if sample is None else None
+        if sample is None and (not isinstance(text, str) or not text.strip()):
+            self._tally.add("warning", "empty_answer", "empty answer", where)
+        if sample is not None and not isinstance(sample, Mapping):
+            self._tally.add("error", "bad_sample", "'sample' is not an object", where)
+            return
+        if self._sample_vars:
+            built = to_sample(sample if sample is not None else {"output_text": text or ""})
+            for variable in self._sample_vars:
+                self._check_variable(variable, built, {}, where, "warning")
+
+    # ---- the report -------------------------------------------------------------------------
+
+    def report(self) -> DatasetReport:
+        """Everything found so far."""
+        tally = self._tally
+        if self._without_key and (self._ids or self._by_key):
+            level: Level = "error" if self._by_key else "warning"
+            for where in self._without_key:
+                tally.add(level, "missing_key", f"no {self.key!r} field", where)
+        if self.split is not None and self._items > SPLIT_LIMITS[self.split]:
+            message = (
+                f"{self._items} rows: an RFT {self.split} file may have at most "
+                f"{SPLIT_LIMITS[self.split]:,}"
+            )
+            tally.add("error", "too_many_rows", message, None)
+        if self._by_key:
+            for ident, line in self._ids.items():
+                if ident not in self._predicted:
+                    where = f"line {line} ({self.key} {ident})"
+                    tally.add("warning", "no_prediction", "no prediction for this item", where)
+        elif self._by_key is False and (self._predictions or 0) > self._items:
+            message = f"{self._predictions} predictions for {self._items} items (joined by line)"
+            tally.add("error", "too_many_predictions", message, None)
+        return DatasetReport(tally.problems(), self._items, self._predictions)
+
+
+def rft_problems(row: Mapping[str, Any]) -> Iterator[tuple[Level, str, str]]:
+    """The RFT format problems of one row: ``(level, code, message)``.
+
+    Examples:
+        >>> list(rft_problems({"messages": []}))
+        [('error', 'empty_messages', "'messages' is empty (an RFT row needs at least one message)")]
+    """
+    messages = row.get("messages")
+    if messages is None:
+        yield "error", "no_messages", "no 'messages' (required in an RFT row)"
+    elif not isinstance(messages, list):
+        yield "error", "bad_messages", "'messages' is not a list (it is a reserved key)"
+    elif not messages:
+        yield (
+            "error",
+            "empty_messages",
+            "'messages' is empty (an RFT row needs at least one message)",
+        )
+    else:
+        for message in messages:
+            yield from _message_problems(message)
+        last = messages[-1]
+        if isinstance(last, Mapping) and last.get("role") != "user":
+            yield (
+                "warning",
+                "last_not_user",
+                "the final message should be from the user (Azure rule)",
+            )
+    if "tools" in row and not _is_tool_list(row["tools"]):
+        yield "error", "bad_tools", "'tools' is not a list of function tools (it is a reserved key)"
+
+
+def _message_problems(message: Any) -> Iterator[tuple[Level, str, str]]:
+    if not isinstance(message, Mapping):
+        yield "error", "bad_message", "a message is not an object"
+        return
+    role = message.get("role")
+    if role == "system":
+        yield "error", "system_role", "role 'system' is not allowed in an RFT file; use 'developer'"
+    elif role not in RFT_ROLES:
+        yield "error", "bad_role", f"role {role!r} is not one of developer, user, assistant, tool"
+    content = message.get("content")
+    if isinstance(content, list):
+        for part in content:
+            kind = part.get("type") if isinstance(part, Mapping) else None
+            if kind in ("input_audio", "file"):
+                yield "error", "bad_content", f"a {kind!r} part: RFT takes text and images only"
+            elif kind not in CONTENT_PARTS:
+                yield "error", "bad_content", f"content part type {kind!r} is not text or image_url"
+    elif content is not None and not isinstance(content, str):
+        yield "error", "bad_content", "message content is neither text nor a list of parts"
+
+
+def _is_tool_list(tools: Any) -> bool:
+    if not isinstance(tools, list):
+        return False
+    for tool in tools:
+        if not isinstance(tool, Mapping) or tool.get("type") != "function":
+            return False
+        function = tool.get("function")
+        if not isinstance(function, Mapping):
+            return False
+        if not isinstance(function.get("name"), str):
+            return False
+    return True
+
+
+def _python_reads(grader: GraderBase) -> Iterator[tuple[str, str, int]]:
+    """``(grader label, key, source line)`` for each ``item["key"]`` a python grader reads."""
+    if isinstance(grader, MultiGrader):
+        for child in grader.graders.values():
+            yield from _python_reads(child)
+    elif isinstance(grader, PythonGrader):
+        for name, line in python_item_keys(grader.source):
+            yield grader.label, name, line
+
+
+def python_item_keys(source: str) -> list[tuple[str, int]]:
+    """The constant keys ``grade(sample, item)`` reads as ``item["key"]``, with their lines.
+
+    Examples:
+        >>> python_item_keys('def grade(sample, row):\\n    return row["answer"] == sample["output_text"]')
+        [('answer', 2)]
+        >>> python_item_keys('def f(s, i):\\n    return i["a"] + i["b"]\\ngrade = f')
+        [('a', 2), ('b', 2)]
+    """
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    function = _grade_function(tree)
+    if function is None or len(function.args.args) != 2:
+        return []
+    param = function.args.args[1].arg
+    found: dict[str, int] = {}
+    for sub in ast.walk(function):
+        if (
+            isinstance(sub, ast.Subscript)
+            and isinstance(sub.value, ast.Name)
+            and sub.value.id == param
+            and isinstance(sub.slice, ast.Constant)
+            and isinstance(sub.slice.value, str)
+        ):
+            found.setdefault(sub.slice.value, sub.lineno)
+    return sorted(found.items(), key=lambda kv: kv[1])
+
+
+def _grade_function(tree: ast.Module) -> ast.FunctionDef | None:
+    """The module-level ``grade`` function, following ``grade = other_function`` aliases."""
+    functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
+    name = "grade"
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and [getattr(t, "id", None) for t in node.targets] == ["grade"]
+            and isinstance(node.value, ast.Name)
+        ):
+            name = node.value.id
+    return functions.get(name)
+
+
+def check_rows(
+    grader: GraderBase | None,
+    items: Iterable[Mapping[str, Any]],
+    predictions: Iterable[Mapping[str, Any]] | None = None,
+    *,
+    key: str = "id",
+    split: Split | None = None,
+    rft: bool = True,
+    runs: int = 1,
+) -> DatasetReport:
+    """Check rows already in memory (row ``n`` is reported as line ``n``, from 1).
+
+    See [`DatasetChecker`][graderkit._core.dataset_check.DatasetChecker] for the arguments.
+    """
+    checker = DatasetChecker(grader, key=key, split=split, rft=rft, runs=runs)
+    for line, row in enumerate(items, 1):
+        checker.add_item(line, row)
+    if predictions is not None:
+        checker.begin_predictions()
+        for line, prediction in enumerate(predictions, 1):
+            checker.add_prediction(line, prediction)
+    return checker.report()
