@@ -187,3 +187,16 @@ def test_failure_details_mask_key_shaped_strings(server: FakeOpenAI) -> None:
     failure = _complete(engine, BODY)
     assert isinstance(failure, ChatFailure)
     assert "sk-abcdef1234567890" not in failure.details and "[redacted]" in failure.details
+
+
+def test_legacy_max_tokens_for_older_servers(server: FakeOpenAI, tmp_path: Path) -> None:
+    body = {**BODY, "max_completion_tokens": 300}
+    engine = ModelEngine.from_env(
+        base_url=server.base_url, api_key=SECRET, legacy_max_tokens=True, cache_dir=tmp_path
+    )
+    assert isinstance(_complete(engine, body), ChatReply)
+    sent = server.requests[0].body
+    assert sent["max_tokens"] == 300 and "max_completion_tokens" not in sent
+    plain = ModelEngine.from_env(base_url=server.base_url, api_key=SECRET, cache_dir=tmp_path)
+    assert isinstance(_complete(plain, body), ChatReply)
+    assert server.request_count == 1  # same cache key either way

@@ -32,7 +32,6 @@ from __future__ import annotations
 import asyncio
 import os
 import random
-import re
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -44,7 +43,7 @@ from graderkit._core.model_request import is_reasoning_model
 from graderkit._run.accounting import DEFAULT_PRICES, CostEstimate, Ledger, Price, estimate_cost
 from graderkit._run.cache import BackgroundWriter, ReplyCache, request_key
 from graderkit._run.cassette import Cassette, CassetteMode
-from graderkit._run.retry import RetryPolicy, TransportError
+from graderkit._run.retry import RetryPolicy, TransportError, failure_after
 from graderkit._run.transport import EmbeddingReply, Transport, TransportFactory
 
 if TYPE_CHECKING:
@@ -54,7 +53,6 @@ __all__ = ["EmbeddingReply", "ModelEngine", "Transport", "TransportFactory"]
 
 Kind = Literal["chat", "embeddings"]
 R = TypeVar("R", ChatReply, EmbeddingReply)
-_SECRET = re.compile(r"\b(sk-[A-Za-z0-9*_\-]{6,}|Bearer\s+\S+)")
 _GRACE = 1.0
 """Seconds the engine's own timer waits beyond the transport's timeout before giving up."""
 
@@ -125,6 +123,7 @@ class ModelEngine:
         azure_endpoint: str | None = None,
         api_version: str | None = None,
         http: HttpBackend = "auto",
+        legacy_max_tokens: bool = False,
         cache_dir: ReplyCache | str | os.PathLike[str] | None = None,
         cassette: str | os.PathLike[str] | Cassette | None = None,
         mode: CassetteMode = "record",
@@ -141,6 +140,8 @@ class ModelEngine:
                 ``base_url`` / ``OPENAI_BASE_URL`` is set).
             api_version: the Azure API version (default ``OPENAI_API_VERSION``).
             http: ``"auto"`` (aiohttp when installed, else httpx), ``"aiohttp"`` or ``"httpx"``.
+            legacy_max_tokens: send ``max_tokens`` instead of ``max_completion_tokens``, for
+                servers that only know the old name.
             cache_dir: a directory for the reply cache.
             cassette: a cassette file (or object) to record into / replay from.
             mode: the cassette's mode, ``"record"`` or ``"replay"``.
@@ -162,7 +163,12 @@ class ModelEngine:
             else Cassette(cassette, mode=mode)
         )
         return cls(
-            lambda: OpenAITransport(settings, http=http, max_connections=connections),
+            lambda: OpenAITransport(
+                settings,
+                http=http,
+                max_connections=connections,
+                legacy_max_tokens=legacy_max_tokens,
+            ),
             cache=cache_dir,
             cassette=tape,
             **options,
@@ -359,18 +365,11 @@ class ModelEngine:
             if error.status == 429 and error.retry_after is not None:
                 state.pause_until = max(state.pause_until, time.monotonic() + error.retry_after)
             await asyncio.sleep(self.retry.delay(attempt, error.retry_after, self._rng))
-        return _failure(error, attempt), attempt
+        return failure_after(error, attempt), attempt
 
     def _open(self, state: _LoopState) -> Transport:
         state.transport = self._factory()
         return state.transport
-
-
-def _failure(error: TransportError, attempts: int) -> ChatFailure:
-    plural = "attempt" if attempts == 1 else "attempts"
-    status = f"HTTP {error.status}: " if error.status is not None else ""
-    details = f"{status}{redact(error.message)} ({attempts} {plural})"
-    return ChatFailure(details=details, status=error.status, attempts=attempts)
 
 
 if sys.version_info >= (3, 11):
@@ -384,12 +383,6 @@ else:  # pragma: no cover - Python 3.10
 
     async def _within(call: Awaitable[R], seconds: float) -> R:
         return await asyncio.wait_for(call, seconds)
-
-
-def redact(text: str) -> str:
-    """Mask anything shaped like an API key or bearer token (defence in depth: transports
-    already leave credentials out of their messages)."""
-    return _SECRET.sub("[redacted]", text)
 
 
 async def _chat(transport: Transport, body: Mapping[str, Any], timeout: float) -> ChatReply:

@@ -103,23 +103,35 @@ class OpenAITransport:
         http: ``"auto"`` uses aiohttp when it is installed (about a third less CPU per request
             than httpx, which matters at high concurrency), else httpx.
         max_connections: the connection-pool size (at least the engine's concurrency).
+        legacy_max_tokens: send the completion limit as ``max_tokens`` (for servers that do
+            not know ``max_completion_tokens``); the cache key is unaffected.
 
     Raises:
         MissingCredentials: when no key (or, for Azure, no API version) is available.
     """
 
     def __init__(
-        self, settings: ClientSettings, *, http: HttpBackend = "auto", max_connections: int = 64
+        self,
+        settings: ClientSettings,
+        *,
+        http: HttpBackend = "auto",
+        max_connections: int = 64,
+        legacy_max_tokens: bool = False,
     ) -> None:
         self._secret = settings.api_key or ""
         self._client = _make_client(settings, _http_client(http, max_connections))
         self.settings = settings
+        self.legacy_max_tokens = legacy_max_tokens
 
     def __repr__(self) -> str:
         return f"OpenAITransport({self.settings!r})"
 
     async def chat(self, body: Mapping[str, Any], *, timeout: float) -> ChatReply:
         """One ``POST /chat/completions`` (Azure: ``/deployments/<model>/chat/completions``)."""
+        if self.legacy_max_tokens and "max_completion_tokens" in body:
+            sent = dict(body)
+            sent["max_tokens"] = sent.pop("max_completion_tokens")
+            body = sent
         data = await self._post("/chat/completions", body, timeout)
         try:
             return ChatReply.from_api(data)

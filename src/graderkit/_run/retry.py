@@ -3,7 +3,9 @@
 The engine retries connection errors, timeouts, 408/409/429 and 5xx answers. It waits what the
 server asks for when it says so (``retry-after-ms``, ``Retry-After`` in seconds or as an HTTP
 date, or for a 429 the ``x-ratelimit-reset-requests`` / ``-tokens`` of the exhausted limit),
-else an exponential backoff with jitter.
+else an exponential backoff with jitter. When every attempt fails,
+[`failure_after`][graderkit._run.retry.failure_after] describes what happened, with anything
+shaped like a credential masked.
 
 Example:
     >>> policy = RetryPolicy(base_delay=1.0, max_delay=8.0)
@@ -21,8 +23,18 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-__all__ = ["RetryPolicy", "TransportError", "hinted_delay", "parse_duration"]
+from graderkit._core.model_reply import ChatFailure
 
+__all__ = [
+    "RetryPolicy",
+    "TransportError",
+    "failure_after",
+    "hinted_delay",
+    "parse_duration",
+    "redact",
+]
+
+_SECRET = re.compile(r"\b(sk-[A-Za-z0-9*_\-]{6,}|Bearer\s+\S+)")
 _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
 _UNIT = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 
@@ -155,3 +167,17 @@ class RetryPolicy:
             return self.backoff(attempt, rng)
         capped = min(hint, self.max_retry_after)
         return capped + rng.uniform(0, capped * 0.1)
+
+
+def failure_after(error: TransportError, attempts: int) -> ChatFailure:
+    """The engine's outcome when every attempt failed: what happened, redacted."""
+    plural = "attempt" if attempts == 1 else "attempts"
+    status = f"HTTP {error.status}: " if error.status is not None else ""
+    details = f"{status}{redact(error.message)} ({attempts} {plural})"
+    return ChatFailure(details=details, status=error.status, attempts=attempts)
+
+
+def redact(text: str) -> str:
+    """Mask anything shaped like an API key or bearer token (defence in depth: transports
+    already leave credentials out of their messages)."""
+    return _SECRET.sub("[redacted]", text)
