@@ -28,9 +28,6 @@ Pair = tuple[int, int]
 
 _T = TypeVar("_T")
 
-_SMALL = 36
-"""Up to this many word comparisons, nltk's direct walk beats building dicts."""
-
 _ALPHA = 0.9
 _BETA = 3.0
 _GAMMA = 0.5
@@ -144,56 +141,33 @@ def _pick(items: list[_T], keep: list[int]) -> list[_T]:
 def _pair_equal(hyp: Sequence[str], ref: Sequence[str]) -> list[Pair]:
     """nltk ``_match_enums`` on two word lists, as (hyp index, ref index) pairs.
 
-    nltk walks the hypothesis backwards and gives each word the last unmatched equal reference
-    word, so for each shared word its last k hypothesis occurrences pair, in order, with its
-    last k reference occurrences (k the smaller count). The last occurrences come from dicts
-    built in C; only words repeated on both sides need their positions listed.
+    Walking the hypothesis backwards, each word takes the last unused equal reference word.
     """
-    if len(hyp) * len(ref) <= _SMALL:
-        return _pair_equal_small(hyp, ref)
-    hyp_last = dict(zip(hyp, range(len(hyp)), strict=True))
-    shared = hyp_last.keys() & ref
-    if not shared:
-        return []
-    ref_last = dict(zip(ref, range(len(ref)), strict=True))
-    at_hyp, at_ref = map(hyp_last.__getitem__, shared), map(ref_last.__getitem__, shared)
-    pairs = list(zip(at_hyp, at_ref, strict=True))
-    if len(hyp_last) < len(hyp) and len(ref_last) < len(ref):
-        hyp_first = _first_positions(hyp)
-        ref_first = _first_positions(ref)
-        for word in shared:
-            if hyp_first[word] != hyp_last[word] and ref_first[word] != ref_last[word]:
-                hyp_at = [k for k, other in enumerate(hyp) if other == word]
-                ref_at = [k for k, other in enumerate(ref) if other == word]
-                k = min(len(hyp_at), len(ref_at))
-                pairs += zip(hyp_at[-k:-1], ref_at[-k:-1], strict=True)
-    return pairs
-
-
-def _pair_equal_small(hyp: Sequence[str], ref: Sequence[str]) -> list[Pair]:
-    """nltk's own walk, for short lists: each word takes the last unused equal word."""
-    used = [False] * len(ref)
+    positions: dict[str, list[int]] = {}
+    for j, word in enumerate(ref):
+        at = positions.get(word)
+        if at is None:
+            positions[word] = [j]
+        else:
+            at.append(j)
     pairs: list[Pair] = []
+    get = positions.get
     for i in range(len(hyp) - 1, -1, -1):
-        word = hyp[i]
-        for j in range(len(ref) - 1, -1, -1):
-            if not used[j] and ref[j] == word:
-                used[j] = True
-                pairs.append((i, j))
-                break
+        at = get(hyp[i])
+        if at:
+            pairs.append((i, at.pop()))
     return pairs
 
 
-def _first_positions(words: Sequence[str]) -> dict[str, int]:
-    last = len(words) - 1
-    return dict(zip(reversed(words), range(last, -1, -1), strict=True))
-
-
-def _positions(words: list[str], keep: AbstractSet[str]) -> dict[str, list[int]]:
+def _positions(words: Sequence[str], keep: AbstractSet[str]) -> dict[str, list[int]]:
     positions: dict[str, list[int]] = {}
     for k, word in enumerate(words):
         if word in keep:
-            positions.setdefault(word, []).append(k)
+            at = positions.get(word)
+            if at is None:
+                positions[word] = [k]
+            else:
+                at.append(k)
     return positions
 
 

@@ -94,6 +94,8 @@ def ngram_overlaps(first: Sequence[str], second: Sequence[str], orders: Iterable
         [3, 2, 1, 0]
     """
     orders = tuple(orders)
+    if len(orders) == 1:
+        return [_single_order(first, second, orders[0])]
     shared, first_unique, second_unique, second_at = _shared_tokens(first, second)
     if not shared:
         return [0] * len(orders)
@@ -164,6 +166,17 @@ def _bigram_runs(first: Sequence[str], second: Sequence[str]) -> list[int] | Non
     if len(second_at) != len(second_bigrams) or len(set(first_bigrams)) != len(first_bigrams):
         return None
     return _diagonal_runs(first_bigrams, second_at)
+
+
+def _single_order(first: Sequence[str], second: Sequence[str], n: int) -> int:
+    """One order's clipped overlap (ROUGE-N): plain set operations beat the run machinery."""
+    if n > 1:
+        return _clipped_count(first, second, (n,))
+    first_set = set(first)
+    shared = first_set.intersection(second)
+    if not shared or len(first_set) == len(first) or len(set(second)) == len(second):
+        return len(shared)
+    return _counted(first, second, shared)
 
 
 def _shared_tokens(
