@@ -128,7 +128,10 @@ def test_replaying_a_cassette_needs_no_credentials(
     tape = tmp_path / "tape.jsonl"
     with FakeOpenAI() as server:
         _complete(
-            ModelEngine.from_env(base_url=server.base_url, api_key=SECRET, cassette=tape), BODY
+            ModelEngine.from_env(
+                base_url=server.base_url, api_key=SECRET, cassette=tape, mode="record"
+            ),
+            BODY,
         )
     engine = ModelEngine.from_env(cassette=tape, mode="replay")
     assert isinstance(_complete(engine, BODY), ChatReply)
@@ -150,7 +153,7 @@ def test_the_key_is_never_logged_cached_recorded_or_reported(
     judge = gk.score_model("{{ sample.output_text }}", model="gpt-4.1", name="judge")
     tape, cache = tmp_path / "tape.jsonl", tmp_path / "cache"
     engine = ModelEngine.from_env(
-        base_url=server.base_url, api_key=SECRET, cache_dir=cache, cassette=tape,
+        base_url=server.base_url, api_key=SECRET, cache_dir=cache, cassette=tape, mode="record",
         retry=RetryPolicy(max_attempts=2, base_delay=0.01),
     )  # fmt: skip
 

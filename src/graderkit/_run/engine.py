@@ -126,7 +126,7 @@ class ModelEngine:
         legacy_max_tokens: bool = False,
         cache_dir: ReplyCache | str | os.PathLike[str] | None = None,
         cassette: str | os.PathLike[str] | Cassette | None = None,
-        mode: CassetteMode = "record",
+        mode: CassetteMode = "replay",
         **options: Any,
     ) -> ModelEngine:
         """An engine for an OpenAI-compatible server, configured from arguments and env vars.
@@ -144,7 +144,8 @@ class ModelEngine:
                 servers that only know the old name.
             cache_dir: a directory for the reply cache.
             cassette: a cassette file (or object) to record into / replay from.
-            mode: the cassette's mode, ``"record"`` or ``"replay"``.
+            mode: the cassette's mode: ``"replay"`` (the default: nothing is sent, so a CI
+                run never spends money by accident) or ``"record"``.
             **options: the other [`ModelEngine`][graderkit._run.engine.ModelEngine] arguments
                 (``concurrency``, ``timeout``, ``retry``, ``prices``, ``reasoning_models``).
         """
