@@ -10,12 +10,12 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-from graderkit.cli import basic, grading
+from graderkit.cli import basic, grading, workflow
 from graderkit.errors import GraderkitError
 
 __all__ = ["build_parser", "main"]
 
-COMMANDS = (basic, grading)
+COMMANDS = (basic, grading, workflow)
 """Each module adds its subcommands with ``register(subparsers)``."""
 
 

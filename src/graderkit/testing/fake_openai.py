@@ -7,6 +7,9 @@ scripts what the server answers: valid judge replies, refusals, truncated replie
 ``Retry-After``, slow replies and dropped connections. Every request is logged, so a test can
 assert how many requests were sent.
 
+It also serves the fine-tuning routes (files, graders run/validate, jobs): see
+[`FineTuningRoutes`][graderkit.testing._fake_training.FineTuningRoutes].
+
 It is a small asyncio HTTP/1.1 server (keep-alive, no thread per connection) running in a
 background thread, bound to 127.0.0.1; it costs far less CPU per request than the client, so a
 benchmark measures the client. It stops itself after ``lifetime`` seconds.
@@ -35,6 +38,7 @@ import threading
 from collections import deque
 from collections.abc import Sequence
 
+from graderkit.testing._fake_training import FineTuningRoutes
 from graderkit.testing._fake_wire import (
     ChatCompletion,
     Drop,
@@ -68,7 +72,7 @@ __all__ = [
 ]
 
 
-class FakeOpenAI:
+class FakeOpenAI(FineTuningRoutes):
     """A scripted OpenAI-compatible server on 127.0.0.1 (a context manager).
 
     Replies come from, in order: the queue filled by
@@ -246,6 +250,13 @@ class FakeOpenAI:
         target, headers, raw = received
         request = parse_request(target, headers, raw)
         if request is None:
+            # -- fine-tuning routes (files, graders run/validate, jobs): _fake_training.py ----
+            routed = await self._fine_tuning_route(target, headers, raw, self.base_url)
+            if routed is not None:
+                writer.write(routed)
+                await writer.drain()
+                return headers.get("connection", "").lower() != "close"
+            # -- end of fine-tuning routes ---------------------------------------------------
             body = json.dumps(self.stats()).encode() if target == "/_fake/stats" else b"{}"
             writer.write(http_bytes(200 if target == "/_fake/stats" else 404, body))
             return True
