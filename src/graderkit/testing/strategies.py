@@ -1,4 +1,12 @@
-"""Hypothesis strategies for graders, for fuzzing graderkit and your own grader code.
+"""Hypothesis strategies for graders, samples, dataset rows and perturbed answers.
+
+- graders: [`graders`][graderkit.testing.strategies.graders],
+  [`leaf_graders`][graderkit.testing.strategies.leaf_graders] (fuzz graderkit or your tooling);
+- samples: [`samples`][graderkit.testing.strategies.samples] (text, JSON, tool calls);
+- dataset rows: [`items`][graderkit.testing.strategies.items] (from a JSON Schema of your rows);
+- answers that look the same to a reader:
+  [`perturbations`][graderkit.testing.strategies.perturbations] (case, whitespace,
+  punctuation, unicode look-alikes).
 
 Examples:
     >>> from hypothesis import given
@@ -12,15 +20,31 @@ Examples:
 
 from __future__ import annotations
 
-from typing import Any
+import json
+import unicodedata
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 
 from hypothesis import strategies as st
 
 from graderkit._core.factories import label_model, multi, score_model, string_check, text_similarity
 from graderkit._core.models import GraderBase
 from graderkit._core.similarity import METRIC_NAMES
+from graderkit.testing.perturb import LOOKALIKES, PUNCTUATION, WHITESPACE
+from graderkit.testing.schema_strategy import from_schema, json_values
 
-__all__ = ["graders", "leaf_graders", "names", "templates"]
+__all__ = [
+    "graders",
+    "items",
+    "json_samples",
+    "leaf_graders",
+    "names",
+    "perturbations",
+    "samples",
+    "templates",
+    "text_samples",
+    "tool_call_samples",
+]
 
 _KEYS = st.from_regex(r"[a-z][a-z0-9_]{0,8}", fullmatch=True)
 
@@ -118,3 +142,162 @@ def graders(*, model_graders: bool = True) -> st.SearchStrategy[GraderBase]:
     weighted = children.map(lambda d: (d, " + ".join(f"0.5 * {k}" for k in d)))
     multis = st.builds(lambda kc, n: multi(kc[0], kc[1], name=n), weighted, names())
     return st.one_of(top, multis)
+
+
+# ---- samples ------------------------------------------------------------------------------
+
+
+def text_samples(
+    text: st.SearchStrategy[str] | None = None,
+) -> st.SearchStrategy[str]:
+    """Plain-text samples (a ``graders/run`` ``model_sample``): any text by default."""
+    return text if text is not None else st.text(st.characters(exclude_categories=["Cs"]))
+
+
+def json_samples(schema: Mapping[str, Any] | None = None) -> st.SearchStrategy[dict[str, Any]]:
+    """Structured-output samples: ``output_json`` a JSON object (valid against ``schema`` when
+    given) and ``output_text`` its JSON text, as a model with ``response_format`` produces."""
+    values = from_schema(schema) if schema is not None else st.dictionaries(_KEYS, json_values())
+    return values.map(
+        lambda v: {
+            "output_text": json.dumps(v, ensure_ascii=False),
+            "output_json": v,
+            "output_tools": [],
+            "choices": [],
+        }
+    )
+
+
+def tool_call_samples(
+    names: Sequence[str] | None = None,
+    arguments: Mapping[str, Any] | None = None,
+    *,
+    max_calls: int = 3,
+) -> st.SearchStrategy[dict[str, Any]]:
+    """Samples whose answer is tool calls, shaped like Chat Completions ``tool_calls``.
+
+    Args:
+        names: the function names to call (default: short identifiers).
+        arguments: a JSON Schema for the arguments object (default: any object).
+        max_calls: at most this many calls per sample.
+
+    ``output_tools[i].function.arguments`` is a JSON *string*, as the API sends it;
+    ``choices[0].message.tool_calls`` holds the same calls.
+    """
+    name = st.sampled_from(list(names)) if names else _KEYS
+    args = (
+        from_schema(arguments) if arguments is not None else st.dictionaries(_KEYS, json_values())
+    )
+    call = st.builds(
+        lambda i, n, a: {
+            "id": f"call_{i:04d}",
+            "type": "function",
+            "function": {"name": n, "arguments": json.dumps(a, ensure_ascii=False)},
+        },
+        st.integers(0, 9999),
+        name,
+        args,
+    )
+    return st.lists(call, min_size=1, max_size=max_calls).map(_tool_sample)
+
+
+def _tool_sample(calls: list[dict[str, Any]]) -> dict[str, Any]:
+    message = {"role": "assistant", "content": None, "tool_calls": calls}
+    return {
+        "output_text": "",
+        "output_json": None,
+        "output_tools": calls,
+        "choices": [{"index": 0, "message": message, "finish_reason": "tool_calls"}],
+    }
+
+
+def samples() -> st.SearchStrategy[str | dict[str, Any]]:
+    """Any sample: plain text, structured JSON output, or tool calls."""
+    return st.one_of(text_samples(), json_samples(), tool_call_samples())
+
+
+def items(schema: Mapping[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
+    """Dataset rows valid against a JSON Schema of your rows (see
+    [`from_schema`][graderkit.testing.schema_strategy.from_schema] for the keywords)."""
+    return from_schema(schema)
+
+
+# ---- perturbations ------------------------------------------------------------------------
+
+Perturbation = Literal["case", "whitespace", "punctuation", "unicode"]
+PERTURBATION_KINDS: tuple[Perturbation, ...] = ("case", "whitespace", "punctuation", "unicode")
+
+
+def perturbations(
+    text: str | st.SearchStrategy[str],
+    kinds: Sequence[Perturbation] = PERTURBATION_KINDS,
+) -> st.SearchStrategy[str]:
+    """Variants of ``text`` that read the same: changed case, whitespace, punctuation, or
+    unicode (look-alike letters, zero-width spaces, decomposed accents).
+
+    Use them to pin down what your grader should ignore, e.g. "a normalising grader gives
+    every case variant of the gold answer full marks".
+
+    Examples:
+        >>> from hypothesis import given
+        >>> @given(perturbations("acute appendicitis", kinds=["case"]))
+        ... def test_case(variant):
+        ...     assert variant.casefold() == "acute appendicitis"
+        >>> test_case()
+    """
+    unknown = sorted(set(kinds) - set(PERTURBATION_KINDS))
+    if unknown or not kinds:
+        raise ValueError(f"kinds must be some of {list(PERTURBATION_KINDS)}, got {list(kinds)}")
+    if not isinstance(text, str):
+        return text.flatmap(lambda t: perturbations(t, kinds))
+    makers = {
+        "case": _case,
+        "whitespace": _whitespace,
+        "punctuation": _punctuation,
+        "unicode": _unicode,
+    }
+    return st.one_of([makers[kind](text) for kind in kinds])
+
+
+def _case(text: str) -> st.SearchStrategy[str]:
+    flips = st.lists(st.booleans(), min_size=len(text), max_size=len(text))
+    return flips.map(
+        lambda fs: "".join(c.swapcase() if f else c for c, f in zip(text, fs, strict=True))
+    )
+
+
+def _insertions(text: str, pieces: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """``text`` with 1-3 pieces inserted before a word or at the end (words keep their order)."""
+    words = text.split(" ")
+
+    def insert(choices: list[tuple[int, str]]) -> str:
+        before = [""] * (len(words) + 1)
+        for slot, piece in choices:
+            before[slot] += piece
+        return " ".join(b + w for b, w in zip(before, words, strict=False)) + before[-1]
+
+    slots = st.integers(0, len(words))
+    return st.lists(st.tuples(slots, pieces), min_size=1, max_size=3).map(insert)
+
+
+def _whitespace(text: str) -> st.SearchStrategy[str]:
+    return _insertions(text, st.sampled_from(WHITESPACE))
+
+
+def _punctuation(text: str) -> st.SearchStrategy[str]:
+    return _insertions(text, st.sampled_from(PUNCTUATION))
+
+
+def _unicode(text: str) -> st.SearchStrategy[str]:
+    mappable = [i for i, c in enumerate(text) if c in LOOKALIKES]
+    swaps = (
+        st.sets(st.sampled_from(mappable), min_size=1).map(
+            lambda idx: "".join(LOOKALIKES[c] if i in idx else c for i, c in enumerate(text))
+        )
+        if mappable
+        else st.nothing()
+    )
+    zero_width = st.integers(0, len(text)).map(lambda i: text[:i] + "\u200b" + text[i:])
+    nfd = unicodedata.normalize("NFD", text)
+    decomposed = st.just(nfd) if nfd != text else st.nothing()
+    return st.one_of(swaps, zero_width, decomposed)
