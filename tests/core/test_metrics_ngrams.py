@@ -83,14 +83,14 @@ def test_texts_without_repeated_bigrams(pair: tuple[list[str], list[str]], ns: l
 )
 def test_each_path_is_taken(first: str, second: str, path: str) -> None:
     a, b = first.split(), second.split()
-    shared, a_unique, b_unique, _ = module._shared_tokens(a, b)
+    runs = module._shared_runs(a, b)
     taken = (
         "none shared"
-        if not shared
+        if module._unigram_overlap(a, b) == 0
         else "distinct tokens"
-        if a_unique and b_unique
+        if len(set(a)) == len(a) and len(set(b)) == len(b)
         else "distinct bigrams"
-        if module._bigram_runs(a, b) is not None
+        if runs is not None
         else "repeated bigrams"
     )
     assert taken == path
