@@ -36,9 +36,10 @@ from typing import Any
 import pytest
 
 from graderkit._run.runner import Runner
+from graderkit.testing.replay import replay_runner
 from graderkit.testing.scripted_judge import ScriptedJudge
 
-__all__ = ["grader_runner", "pytest_addoption", "runner_from_options", "scripted_judge"]
+__all__ = ["grader_runner", "pytest_addoption", "scripted_judge"]
 
 _OPTIONS = {
     "graderkit_cache": "GRADERKIT_CACHE_DIR",
@@ -67,26 +68,11 @@ def _option(config: pytest.Config, name: str) -> Any:
     return value
 
 
-def runner_from_options(
-    cache: str | None = None, cassette: str | None = None, record: bool = False
-) -> Runner:
-    """The runner ``grader_runner`` builds: a judge engine with this cache and cassette
-    (replayed, or recorded into with ``record``), or the default engine when neither is set."""
-    if cache is None and cassette is None:
-        return Runner()
-    from graderkit._run.cassette import CassetteMode
-    from graderkit._run.engine import ModelEngine
-
-    mode: CassetteMode = "record" if record else "replay"
-    engine = ModelEngine.from_env(cache_dir=cache, cassette=cassette, mode=mode)
-    return Runner(models=engine)
-
-
 @pytest.fixture(scope="session")
 def grader_runner(pytestconfig: pytest.Config) -> Iterator[Runner]:
     """A runner for grader tests, replaying judge replies from the configured cassette/cache."""
     record = _option(pytestconfig, "graderkit_record")
-    runner = runner_from_options(
+    runner = replay_runner(
         _option(pytestconfig, "graderkit_cache"),
         _option(pytestconfig, "graderkit_cassette"),
         record=record not in (None, False, "", "0"),
