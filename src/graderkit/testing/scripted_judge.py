@@ -38,6 +38,7 @@ from graderkit.testing.fake_openai import (
 )
 
 if TYPE_CHECKING:
+    from graderkit._run.cassette import CassetteMode
     from graderkit._run.runner import Runner
 
 __all__ = ["JudgeCall", "ScriptedJudge"]
@@ -98,6 +99,7 @@ class ScriptedJudge:
     Args:
         cache_dir: a reply cache directory for the runner's engine (default: none).
         cassette: a cassette path for the runner's engine (default: none).
+        mode: the cassette's mode; ``"record"`` by default (the scripted judge costs nothing).
         concurrency: requests in flight.
         timeout: seconds per request.
     """
@@ -107,6 +109,7 @@ class ScriptedJudge:
         *,
         cache_dir: str | os.PathLike[str] | None = None,
         cassette: str | os.PathLike[str] | None = None,
+        mode: CassetteMode = "record",
         concurrency: int = 16,
         timeout: float = 10.0,
     ) -> None:
@@ -115,6 +118,7 @@ class ScriptedJudge:
         self._options: dict[str, Any] = {
             "cache_dir": cache_dir,
             "cassette": cassette,
+            "mode": mode,
             "concurrency": concurrency,
             "timeout": timeout,
         }
