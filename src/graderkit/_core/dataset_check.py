@@ -132,14 +132,16 @@ class DatasetReport:
 
     def lines(self) -> list[str]:
         """A plain-text report."""
-        head = f"items: {self.items} rows"
+        head = f"items: {_plural(self.items, 'row')}"
         if self.predictions is not None:
-            head += f"; predictions: {self.predictions} lines"
-        e, w = len(self.errors), len(self.warnings)
-        tail = (
-            "ok" if not self.problems else f"{e} error{'s' * (e != 1)}, {w} warning{'s' * (w != 1)}"
-        )
+            head += f"; predictions: {_plural(self.predictions, 'line')}"
+        counts = f"{_plural(len(self.errors), 'error')}, {_plural(len(self.warnings), 'warning')}"
+        tail = counts if self.problems else "ok"
         return [head, *(p.text() for p in self.problems), tail]
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}{'s' * (n != 1)}"
 
 
 class _Tally:

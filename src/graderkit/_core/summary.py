@@ -232,7 +232,7 @@ class SummaryBuilder:
         runs[1] += reward
         if errors:
             self._errored += 1
-            self._flags.update(errors)
+            self._flags.update(list(errors))  # the flags: a mapping would add its values
         for key, value in subs.items():
             sub = self._subs.setdefault(key, [0.0, 0.0])
             sub[0] += 1

@@ -116,22 +116,28 @@ class ResultsFile:
                 handle.truncate(good_end)
 
     def _take(self, number: int, raw: bytes) -> None:
-        where = f"{self.path}:{number}"
         try:
             row = decode_line(raw.decode("utf-8"), self.key)
         except (LineError, UnicodeDecodeError) as exc:
-            raise DataError(f"{where}: not a result line ({exc}); {_RESTART}") from None
-        meta: Any = row.get("metadata")
-        name = meta.get("name") if isinstance(meta, dict) else None
-        kind = meta.get("type") if isinstance(meta, dict) else None
-        if (name, kind) != (self.name, self.type):
             raise DataError(
-                f"{where}: a result of {kind} {name!r}, not of this grader "
-                f"({self.type} {self.name!r}); {_RESTART}"
+                f"{self.path}:{number}: not a result line ({exc}); {_RESTART}"
+            ) from None
+        meta: Any = row.get("metadata")
+        if (
+            not isinstance(meta, dict)
+            or meta.get("name") != self.name
+            or meta.get("type") != self.type
+        ):
+            found = meta if isinstance(meta, dict) else {}
+            raise DataError(
+                f"{self.path}:{number}: a result of {found.get('type')} {found.get('name')!r}, "
+                f"not of this grader ({self.type} {self.name!r}); {_RESTART}"
             )
         ident, run = line_key(row, self.key)
         if not self.done.add(ident, run):
-            raise DataError(f"{where}: {self.key}={ident!r} run {run} is already in the file")
+            raise DataError(
+                f"{self.path}:{number}: {self.key}={ident!r} run {run} is already in the file"
+            )
         self.summary.add_row(row)
 
     def write(self, text: str) -> None:
