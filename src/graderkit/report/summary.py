@@ -36,6 +36,7 @@ __all__ = [
     "HISTOGRAM_BINS",
     "ItemStats",
     "ResultsSummary",
+    "bin_of",
     "bucket_of",
     "summarize_results",
     "summarize_rows",
@@ -71,6 +72,23 @@ def bucket_of(reward: float, *, errored: bool = False) -> str:
     if reward >= 0.8:
         return "formatting"
     return "partial" if reward >= 0.3 else "off"
+
+
+def bin_of(reward: float) -> int:
+    """The histogram bin of a reward in [0, 1]: bin ``i`` holds ``i/20 <= reward < (i+1)/20``
+    with the edges as the floats ``i / 20`` (so 0.3 falls in [0.3, 0.35), where the "partial"
+    bucket starts), and 1.0 in the last bin.
+
+    Examples:
+        >>> bin_of(0.3), bin_of(0.0), bin_of(1.0)
+        (6, 0, 19)
+    """
+    i = min(int(reward * HISTOGRAM_BINS), HISTOGRAM_BINS - 1)
+    if reward < i / HISTOGRAM_BINS:  # the product rounded up past an edge
+        return i - 1
+    if i + 1 < HISTOGRAM_BINS and reward >= (i + 1) / HISTOGRAM_BINS:
+        return i + 1
+    return i
 
 
 @dataclass(slots=True)
@@ -242,7 +260,7 @@ class _Accumulator:
         elif r > 1.0:
             self.above += 1
         else:
-            self.histogram[min(int(r * HISTOGRAM_BINS), HISTOGRAM_BINS - 1)] += 1
+            self.histogram[bin_of(r)] += 1
 
     def _keep_lowest(self, row: ResultRow) -> None:
         # Keep at most 2k candidates; trimming to k when full costs O(n log k) overall.
