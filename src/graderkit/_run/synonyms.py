@@ -84,19 +84,21 @@ def _has_fast_path(reader: Any) -> bool:
 
 def _read_names(reader: Any) -> NameTable:
     """Every synset's lemma names without ``_``, by part of speech and byte offset."""
-    return {pos: _names_in(reader, fileid) for pos, fileid in _POS_FILES}
+    one_copy: dict[str, str] = {}  # a name shared by many synsets is stored once
+    return {pos: _names_in(reader, fileid, one_copy) for pos, fileid in _POS_FILES}
 
 
-def _names_in(reader: Any, fileid: str) -> dict[int, tuple[str, ...]]:
+def _names_in(reader: Any, fileid: str, one_copy: dict[str, str]) -> dict[int, tuple[str, ...]]:
     """Parse ``offset lex_filenum ss_type w_cnt word lex_id ...`` lines (wndb(5WN))."""
     with reader.open(fileid) as stream:
         text = stream.read()
     table: dict[int, tuple[str, ...]] = {}
+    canonical = one_copy.setdefault
     for line in text.splitlines():
         if line.startswith("  "):  # the licence header
             continue
         offset, _lexname, _type, count, rest = line.split(" ", 4)
         words = rest.split(" ", 2 * int(count, 16))[: 2 * int(count, 16) : 2]
         names = (_MARKER.sub("", word) if word.endswith(")") else word for word in words)
-        table[int(offset)] = tuple(name for name in names if "_" not in name)
+        table[int(offset)] = tuple(canonical(name, name) for name in names if "_" not in name)
     return table

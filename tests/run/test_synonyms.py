@@ -1,0 +1,74 @@
+"""graderkit._run.synonyms: the lemma-name table answers exactly as nltk's reader does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from graderkit._run.synonyms import WordNetSynonyms
+from graderkit._run.wordnet import default_synonyms
+
+WORDS = ("sit", "sat", "dogs", "axes", "saw", "better", "geese", "running", "car", "xyzzy", "a")
+
+
+class PublicOnly:
+    """The reader seen through its public API only: forces the ``synsets`` path."""
+
+    def __init__(self, reader: Any) -> None:
+        self.synsets = reader.synsets
+
+
+def nltk_candidates(reader: Any, word: str) -> frozenset[str]:
+    """What nltk's METEOR computes for one word, minus the word itself."""
+    return frozenset(
+        lemma.name()
+        for synset in reader.synsets(word)
+        for lemma in synset.lemmas()
+        if lemma.name().find("_") < 0
+    )
+
+
+@pytest.fixture(scope="module")
+def reader() -> Any:
+    return default_synonyms().reader
+
+
+def test_table_path_equals_nltk(reader: Any) -> None:
+    fast = WordNetSynonyms(reader)
+    assert [fast(w) for w in WORDS] == [nltk_candidates(reader, w) for w in WORDS]
+
+
+def test_public_api_path_equals_table_path(reader: Any) -> None:
+    fallback = WordNetSynonyms(PublicOnly(reader))
+    assert not hasattr(fallback, "_names")
+    assert [fallback(w) for w in WORDS] == [default_synonyms()(w) for w in WORDS]
+
+
+@given(st.sampled_from(WORDS), st.sampled_from(("", "s", "es", "ed", "ing", "er", "ly")))
+def test_inflections_equal_nltk(reader: Any, word: str, suffix: str) -> None:
+    assert default_synonyms()(word + suffix) == nltk_candidates(reader, word + suffix)
+
+
+def test_case_is_folded_like_nltk(reader: Any) -> None:
+    assert default_synonyms()("Dogs") == nltk_candidates(reader, "Dogs") != frozenset()
+
+
+@pytest.mark.slow
+def test_every_wordnet_lemma_equals_nltk(reader: Any) -> None:
+    fast = WordNetSynonyms(reader)
+    lemmas = sorted(reader._lemma_pos_offset_map)
+    assert len(lemmas) > 140_000
+    mismatches = [w for w in lemmas if fast(w) != nltk_candidates(reader, w)]
+    assert mismatches == []
+
+
+@pytest.mark.slow
+def test_every_synset_row_equals_nltk(reader: Any) -> None:
+    fast = WordNetSynonyms(reader)
+    for pos, table in fast._names.items():
+        for offset, names in table.items():
+            synset = reader.synset_from_pos_and_offset(pos, offset)
+            assert names == tuple(n for n in synset.lemma_names() if "_" not in n)
