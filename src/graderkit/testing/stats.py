@@ -240,11 +240,12 @@ def recommend_threshold(rewards: Sequence[float], passed: Sequence[bool]) -> Thr
 
 
 def _simple_cut(low: float, high: float) -> float:
-    """The midpoint of ``(low, high]`` rounded to the fewest decimals that stay inside it, so
-    ``reward >= cut`` splits the rows the same way and reads well (``0.5``, not ``0.4909``)."""
+    """The midpoint of ``(low, high)`` rounded to the fewest decimals that keep it strictly
+    between them, so ``reward >= cut`` splits the rows the same way and reads well (``0.5``,
+    not ``0.4909``)."""
     middle = (low + high) / 2
     for digits in range(16):
         cut = round(middle, digits)
-        if low < cut <= high:
+        if low < cut < high:
             return cut
-    return middle
+    return middle if low < middle else high
