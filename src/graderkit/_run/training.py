@@ -259,7 +259,7 @@ def file_reference(ref: str, *, role: str = "training_file") -> Path | str:
             if not isinstance(row.get("messages"), list) or not row["messages"]:
                 raise JobError(f"{ref}: row {rows} has no 'messages' list")
         if rows == 0 or rows > limit:
-            raise JobError(f"{ref}: {rows} rows; a {role} holds 1 to {limit:,}")
+            raise JobError(f"{ref}: {rows:,} rows; a {role} holds 1 to {limit:,}")
         return path
     if _FILE_ID.match(ref):
         return ref
