@@ -49,7 +49,9 @@ def reference_meteor(wordnet: Any, input: str, reference: str) -> float:
 
 @given(pair=text_pairs())
 def test_meteor_equals_nltk(pair: tuple[str, str], synonyms: Any, reference_wordnet: Any) -> None:
-    assert_same(meteor(*pair, synonyms), reference_meteor(reference_wordnet, *pair))
+    expected = reference_meteor(reference_wordnet, *pair)
+    assert_same(meteor(*pair, synonyms), expected)
+    assert_same(meteor(*pair, synonyms, vocabulary=synonyms.vocabulary), expected)
 
 
 @pytest.mark.slow
@@ -58,7 +60,9 @@ def test_meteor_equals_nltk(pair: tuple[str, str], synonyms: Any, reference_word
 def test_meteor_equals_nltk_thousands(
     pair: tuple[str, str], synonyms: Any, reference_wordnet: Any
 ) -> None:
-    assert_same(meteor(*pair, synonyms), reference_meteor(reference_wordnet, *pair))
+    expected = reference_meteor(reference_wordnet, *pair)
+    assert_same(meteor(*pair, synonyms), expected)
+    assert_same(meteor(*pair, synonyms, vocabulary=synonyms.vocabulary), expected)
 
 
 @pytest.mark.parametrize("pair", EDGE_PAIRS.values(), ids=EDGE_PAIRS.keys())

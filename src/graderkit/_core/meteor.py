@@ -33,7 +33,13 @@ _BETA = 3.0
 _GAMMA = 0.5
 
 
-def meteor(input: str, reference: str, synonyms: SynonymLookup) -> float:
+def meteor(
+    input: str,
+    reference: str,
+    synonyms: SynonymLookup,
+    *,
+    vocabulary: AbstractSet[str] | None = None,
+) -> float:
     """``text_similarity`` ``meteor``: nltk ``meteor_score([ref_tokens], hyp_tokens)``.
 
     Parity [INF]: the service is believed to run nltk's ``meteor_score`` with its defaults
@@ -45,6 +51,9 @@ def meteor(input: str, reference: str, synonyms: SynonymLookup) -> float:
         input: the rendered input (the hypothesis).
         reference: the rendered reference.
         synonyms: the WordNet look-up (see ``SynonymLookup``).
+        vocabulary: optional; every word any ``synonyms`` answer can contain. Words outside
+            it cannot be a synonym, so when no unmatched reference word is in it, nothing is
+            looked up (same score, less work).
 
     Returns:
         The METEOR score in ``[0, 1)``.
@@ -59,7 +68,7 @@ def meteor(input: str, reference: str, synonyms: SynonymLookup) -> float:
     reference_words = whitespace_tokens(reference.lower())
     if not hypothesis or not reference_words:
         return 0.0
-    matches = align(hypothesis, reference_words, synonyms)
+    matches = align(hypothesis, reference_words, synonyms, vocabulary=vocabulary)
     return score_alignment(len(hypothesis), len(reference_words), matches)
 
 
@@ -90,7 +99,11 @@ def score_alignment(hypothesis_length: int, reference_length: int, matches: list
 
 
 def align(
-    hypothesis: Sequence[str], reference: Sequence[str], synonyms: SynonymLookup
+    hypothesis: Sequence[str],
+    reference: Sequence[str],
+    synonyms: SynonymLookup,
+    *,
+    vocabulary: AbstractSet[str] | None = None,
 ) -> list[Pair]:
     """nltk ``_enum_align_words``: exact, then stem, then WordNet-synonym matches.
 
@@ -101,6 +114,7 @@ def align(
         hypothesis: lowercased hypothesis tokens.
         reference: lowercased reference tokens.
         synonyms: the WordNet look-up.
+        vocabulary: optional; every word any ``synonyms`` answer can contain.
 
     Returns:
         Matched (hypothesis position, reference position) pairs sorted by hypothesis position.
@@ -122,7 +136,7 @@ def align(
             hyp_left, hyp_stems = _pick(hyp_left, hyp_keep), _pick(hyp_stems, hyp_keep)
             ref_left, ref_stems = _pick(ref_left, ref_keep), _pick(ref_stems, ref_keep)
         if hyp_left and ref_left:
-            local = _pair_synonyms(hyp_stems, ref_stems, synonyms)
+            local = _pair_synonyms(hyp_stems, ref_stems, synonyms, vocabulary)
             matches += [(hyp_left[a], ref_left[b]) for a, b in local]
     matches.sort()
     return matches
@@ -171,7 +185,12 @@ def _positions(words: Sequence[str], keep: AbstractSet[str]) -> dict[str, list[i
     return positions
 
 
-def _pair_synonyms(hyp: list[str], ref: list[str], synonyms: SynonymLookup) -> list[Pair]:
+def _pair_synonyms(
+    hyp: list[str],
+    ref: list[str],
+    synonyms: SynonymLookup,
+    vocabulary: AbstractSet[str] | None,
+) -> list[Pair]:
     """nltk ``_enum_wordnetsyn_match`` on two word lists, as (hyp index, ref index) pairs.
 
     Walking the hypothesis backwards, each word takes the greatest unmatched reference position
@@ -179,9 +198,10 @@ def _pair_synonyms(hyp: list[str], ref: list[str], synonyms: SynonymLookup) -> l
     does not depend on the order in which candidates are tried).
     """
     ref_set = set(ref)
+    findable = ref_set if vocabulary is None else ref_set.intersection(vocabulary)
     candidates: list[AbstractSet[str]] = []
     for word in hyp:
-        shared = synonyms(word).intersection(ref_set)
+        shared = synonyms(word).intersection(findable) if findable else frozenset()
         candidates.append(shared | {word} if word in ref_set else shared)
     if not any(candidates):
         return []

@@ -48,8 +48,13 @@ class WordNetSynonyms:
         self.reader = reader
         self._lock = threading.Lock()
         look_up = self._from_synsets
+        self.vocabulary: frozenset[str] | None = None
+        """Every name an answer can contain (``None`` on the public-API path)."""
         if _has_fast_path(reader):
             self._names = _read_names(reader)
+            self.vocabulary = frozenset(
+                name for table in self._names.values() for names in table.values() for name in names
+            )
             look_up = self._from_table
         self._cached: Callable[[str], frozenset[str]] = lru_cache(maxsize=cache_size)(look_up)
 

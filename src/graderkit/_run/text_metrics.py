@@ -46,7 +46,8 @@ def meteor_metric(synonyms: SynonymLookup) -> Callable[[str, str], float]:
     """``meteor`` bound to one synonym look-up.
 
     Args:
-        synonyms: e.g. ``graderkit._run.wordnet.default_synonyms()``.
+        synonyms: e.g. ``graderkit._run.wordnet.default_synonyms()``; its ``vocabulary``
+            attribute, when it has one, lets METEOR skip look-ups that cannot match.
 
     Returns:
         ``fn(input, reference) -> meteor(input, reference, synonyms)``.
@@ -56,8 +57,10 @@ def meteor_metric(synonyms: SynonymLookup) -> Callable[[str, str], float]:
         0.9375
     """
 
+    vocabulary = getattr(synonyms, "vocabulary", None)
+
     def metric(input: str, reference: str) -> float:
-        return meteor(input, reference, synonyms)
+        return meteor(input, reference, synonyms, vocabulary=vocabulary)
 
     metric.__name__ = metric.__qualname__ = "meteor"
     return metric
