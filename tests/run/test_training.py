@@ -166,19 +166,36 @@ def test_a_label_model_cannot_be_the_training_grader() -> None:
 
 
 def test_file_references(tmp_path: Path) -> None:
-    assert file_reference(str(ITEMS)) == ITEMS
+    assert file_reference(str(ITEMS), grader=clinical) == ITEMS
     assert file_reference("file-Abc_123") == "file-Abc_123"
     with pytest.raises(JobError, match="neither a local file"):
         file_reference("missing.jsonl")
     rows = tmp_path / "rows.jsonl"
     rows.write_text(json.dumps({"messages": []}) + "\n")
-    with pytest.raises(JobError, match="row 1 has no 'messages'"):
+    with pytest.raises(JobError, match="'messages' is empty"):
         file_reference(str(rows))
     many = tmp_path / "many.jsonl"
-    many.write_text((json.dumps({"messages": [{"role": "user", "content": "q"}]}) + "\n") * 1001)
+    many.write_text(
+        "".join(
+            json.dumps({"id": i, "messages": [{"role": "user", "content": "q"}]}) + "\n"
+            for i in range(1001)
+        )
+    )
     assert file_reference(str(many)) == many
-    with pytest.raises(JobError, match="1,001 rows"):
+    with pytest.raises(JobError, match="at most 1,000"):
         file_reference(str(many), role="validation_file")
+
+
+def test_every_item_variable_the_grader_reads_must_be_in_every_row(tmp_path: Path) -> None:
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text(json.dumps({"id": "a", "messages": [{"role": "user", "content": "q"}]}) + "\n")
+    with pytest.raises(JobError, match="reference_answer"):
+        file_reference(str(rows), grader=exact)
+    with FakeOpenAI() as server:
+        client = ServiceClient.from_env(base_url=server.base_url, api_key="sk-test")
+        with pytest.raises(JobError, match="not ready for training"):
+            submit_job(exact, client=client, model="o4-mini", training_file=str(rows))
+        assert server.service_requests == []  # nothing was sent
 
 
 # ---- submission, against the loopback service -------------------------------------------------

@@ -41,7 +41,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from graderkit._core.models import GraderBase
 from graderkit._core.wire import from_openai, to_openai
-from graderkit._run.data import read_jsonl
 from graderkit.errors import GraderkitError
 
 if TYPE_CHECKING:
@@ -63,8 +62,6 @@ __all__ = [
 Target = Literal["openai", "azure"]
 _FILE_ID = re.compile(r"^file-[A-Za-z0-9_-]+$")
 _SCHEMA_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-ROW_LIMITS = {"training_file": 50_000, "validation_file": 1_000}
-"""Rows allowed per file [DOC] (RFT guide; Azure says the same)."""
 
 
 class JobError(GraderkitError, ValueError):
@@ -242,24 +239,29 @@ def build_job(
     return job
 
 
-def file_reference(ref: str, *, role: str = "training_file") -> Path | str:
+def file_reference(
+    ref: str, *, role: str = "training_file", grader: GraderBase | None = None
+) -> Path | str:
     """A local file to upload (its ``Path``) or an uploaded file's id (``file-...``).
 
-    Local files are checked first: every line a JSON object with a ``messages`` list, and no
-    more rows than the service allows.
+    A local file is checked first with
+    [`check_dataset`][graderkit._run.data.check_dataset]: the RFT format, the size limit of
+    its split (training 50,000 rows, validation 1,000), duplicate ids, and, given the grader,
+    every ``{{item.x}}`` it reads present in every row.
 
     Raises:
-        JobError: when ``ref`` is neither, or the file breaks a rule.
+        JobError: when ``ref`` is neither, or the file has errors (the message lists them).
     """
+    from graderkit._run.data import check_dataset
+
     path = Path(ref)
     if path.is_file():
-        limit = ROW_LIMITS.get(role, 50_000)
-        rows = 0
-        for rows, row in enumerate(read_jsonl(path), 1):
-            if not isinstance(row.get("messages"), list) or not row["messages"]:
-                raise JobError(f"{ref}: row {rows} has no 'messages' list")
-        if rows == 0 or rows > limit:
-            raise JobError(f"{ref}: {rows:,} rows; a {role} holds 1 to {limit:,}")
+        report = check_dataset(
+            grader, path, split="train" if role == "training_file" else "validation"
+        )
+        if not report.ok:
+            problems = "\n".join(f"  {line}" for line in report.lines())
+            raise JobError(f"{role} {ref} is not ready for training:\n{problems}")
         return path
     if _FILE_ID.match(ref):
         return ref
@@ -307,9 +309,12 @@ async def asubmit_job(
 
     job.setdefault("target", "azure" if client.kind == "azure" else "openai")
     draft = build_job(grader, training_file=training_file, validation_file=validation_file, **job)
-    refs = {"training_file": file_reference(training_file, role="training_file")}
+    loaded = grader if isinstance(grader, GraderBase) else from_openai(dict(grader))
+    refs = {"training_file": file_reference(training_file, role="training_file", grader=loaded)}
     if validation_file is not None:
-        refs["validation_file"] = file_reference(validation_file, role="validation_file")
+        refs["validation_file"] = file_reference(
+            validation_file, role="validation_file", grader=loaded
+        )
     compiled = draft["method"]["reinforcement"]["grader"]
     notes: list[str] = []
     try:

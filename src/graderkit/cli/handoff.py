@@ -105,7 +105,7 @@ def _number(text: str) -> Any:
 
 def job(args: argparse.Namespace) -> int:
     """``graderkit job``."""
-    from graderkit._run.training import build_job, submit_job
+    from graderkit._run.training import build_job, file_reference, submit_job
 
     options: dict[str, Any] = {
         "model": args.model,
@@ -122,7 +122,11 @@ def job(args: argparse.Namespace) -> int:
     files = {"training_file": args.training_file, "validation_file": args.validation_file}
     if args.dry_run:
         options["target"] = args.target or ("azure" if args.azure_endpoint else "openai")
-        print(json.dumps(build_job(grader, **files, **options), indent=2))
+        payload = build_job(grader, **files, **options)
+        for role, ref in files.items():  # local files get the dataset checks an upload gets
+            if ref is not None:
+                file_reference(ref, role=role, grader=grader)
+        print(json.dumps(payload, indent=2))
         return 0
     if args.target:
         options["target"] = args.target
