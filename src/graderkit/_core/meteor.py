@@ -12,8 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
-from itertools import pairwise
-from operator import itemgetter
+from itertools import chain, pairwise
 from typing import Any, TypeVar
 
 from graderkit._core.tokens import whitespace_tokens
@@ -123,16 +122,13 @@ def align(
         >>> align(["a", "cats", "b"], ["cat", "a"], lambda word: frozenset())
         [(0, 1), (1, 0)]
     """
-    matches = _pair_equal(hypothesis, reference)
-    if len(matches) < len(hypothesis) and len(matches) < len(reference):
-        hyp_left = _rest(len(hypothesis), matches, 0)
-        ref_left = _rest(len(reference), matches, 1)
+    matches, hyp_left, ref_left = _pair_equal(hypothesis, reference)
+    if hyp_left and ref_left:
         hyp_stems = list(map(porter_stem, map(hypothesis.__getitem__, hyp_left)))
         ref_stems = list(map(porter_stem, map(reference.__getitem__, ref_left)))
-        local = _pair_equal(hyp_stems, ref_stems)
+        local, hyp_keep, ref_keep = _pair_equal(hyp_stems, ref_stems)
         if local:
             matches += [(hyp_left[a], ref_left[b]) for a, b in local]
-            hyp_keep, ref_keep = _rest(len(hyp_left), local, 0), _rest(len(ref_left), local, 1)
             hyp_left, hyp_stems = _pick(hyp_left, hyp_keep), _pick(hyp_stems, hyp_keep)
             ref_left, ref_stems = _pick(ref_left, ref_keep), _pick(ref_stems, ref_keep)
         if hyp_left and ref_left:
@@ -142,20 +138,18 @@ def align(
     return matches
 
 
-def _rest(length: int, pairs: list[Pair], side: int) -> list[int]:
-    """The positions in ``range(length)`` that no pair uses on ``side``, in order."""
-    used = set(map(itemgetter(side), pairs))
-    return [k for k in range(length) if k not in used]
-
-
 def _pick(items: list[_T], keep: list[int]) -> list[_T]:
     return list(map(items.__getitem__, keep))
 
 
-def _pair_equal(hyp: Sequence[str], ref: Sequence[str]) -> list[Pair]:
-    """nltk ``_match_enums`` on two word lists, as (hyp index, ref index) pairs.
+def _pair_equal(hyp: Sequence[str], ref: Sequence[str]) -> tuple[list[Pair], list[int], list[int]]:
+    """nltk ``_match_enums`` on two word lists: (hyp index, ref index) pairs, and the rest.
 
     Walking the hypothesis backwards, each word takes the last unused equal reference word.
+
+    Returns:
+        The pairs, then the unmatched hypothesis and reference indices in increasing order
+        (both empty when either side is fully matched: nothing is left to pair).
     """
     positions: dict[str, list[int]] = {}
     for j, word in enumerate(ref):
@@ -165,12 +159,18 @@ def _pair_equal(hyp: Sequence[str], ref: Sequence[str]) -> list[Pair]:
         else:
             at.append(j)
     pairs: list[Pair] = []
+    hyp_left: list[int] = []
     get = positions.get
     for i in range(len(hyp) - 1, -1, -1):
         at = get(hyp[i])
         if at:
             pairs.append((i, at.pop()))
-    return pairs
+        else:
+            hyp_left.append(i)
+    if not hyp_left or len(pairs) == len(ref):
+        return pairs, [], []
+    hyp_left.reverse()
+    return pairs, hyp_left, sorted(chain.from_iterable(positions.values()))
 
 
 def _positions(words: Sequence[str], keep: AbstractSet[str]) -> dict[str, list[int]]:
