@@ -10,12 +10,12 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-from graderkit.cli import basic, grading, testing, workflow
+from graderkit.cli import basic, grading, integrations, testing, workflow
 from graderkit.errors import GraderkitError
 
 __all__ = ["build_parser", "main"]
 
-COMMANDS = (basic, grading, workflow, testing)
+COMMANDS = (basic, grading, workflow, testing, integrations)
 """Each module adds its subcommands with ``register(subparsers)``."""
 
 
