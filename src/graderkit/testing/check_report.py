@@ -37,7 +37,7 @@ class CheckOutcome:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class CheckReport:
     """The result of [`check_grader`][graderkit.testing.checks.check_grader].
 
@@ -88,6 +88,10 @@ class CheckReport:
                 for o in self.outcomes
             ],
         }  # fmt: skip
+
+    def __repr__(self) -> str:
+        # the readable report, so `assert report.ok, report` prints it in pytest
+        return str(self)
 
     def __str__(self) -> str:
         n = len(self.failures)

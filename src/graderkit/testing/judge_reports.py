@@ -49,7 +49,7 @@ class RowStability:
         return math.sqrt(math.fsum((r - mean) ** 2 for r in self.rewards) / len(self.rewards))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class StabilityReport:
     """How much a grader's reward moves when the same row is graded again.
 
@@ -86,6 +86,10 @@ class StabilityReport:
     def max_spread(self) -> float:
         """The widest spread."""
         return max((r.spread for r in self.rows), default=0.0)
+
+    def __repr__(self) -> str:
+        # the readable report, so `assert report.ok, report` prints it in pytest
+        return str(self)
 
     def __str__(self) -> str:
         flaky = self.flaky
@@ -124,7 +128,7 @@ class Violation:
     kind: Literal["reversed", "tied"]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class OrderingReport:
     """Whether a grader ranks answers the way experts do.
 
@@ -162,6 +166,10 @@ class OrderingReport:
         """True when no pair is out of order (and no answer errored)."""
         return not self.violations and not self.errored
 
+    def __repr__(self) -> str:
+        # the readable report, so `assert report.ok, report` prints it in pytest
+        return str(self)
+
     def __str__(self) -> str:
         lines = [
             f"ordering of {self.grader}: {self.pairs} pairs, {len(self.reversals)} reversed, "
@@ -195,7 +203,7 @@ class Disagreement:
     grader: object
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class AgreementReport:
     """How well a grader agrees with human labels.
 
@@ -227,6 +235,10 @@ class AgreementReport:
     threshold: ThresholdChoice | None = None
     rule: str = ""
     disagreements: tuple[Disagreement, ...] = ()
+
+    def __repr__(self) -> str:
+        # the readable report, so `assert report.ok, report` prints it in pytest
+        return str(self)
 
     def __str__(self) -> str:
         lines = [f"agreement of {self.grader} with human {self.kind} on {self.n} rows"]

@@ -136,7 +136,7 @@ class ProbeFinding:
         return lines
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class ProbeReport:
     """The result of [`probe`][graderkit.testing.probes.probe].
 
@@ -197,6 +197,10 @@ class ProbeReport:
             "components": list(self.components),
             "notes": list(self.notes),
         }  # fmt: skip
+
+    def __repr__(self) -> str:
+        # the readable report, so `assert report.ok, report` prints it in pytest
+        return str(self)
 
     def __str__(self) -> str:
         failed = self.failures
