@@ -26,7 +26,6 @@ Examples:
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -103,7 +102,7 @@ def line_key(row: dict[str, Any], key: str) -> tuple[str, int]:
 
 
 def _num(value: float) -> str:
-    if value.__class__ is float and math.isfinite(value):
+    if value.__class__ is float and value - value == 0.0:  # finite (inf - inf and nan are nan)
         return float.__repr__(value)
     return _dumps(value)
 

@@ -26,9 +26,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from graderkit._core.dataset_check import DatasetChecker, DatasetReport, Split
 from graderkit._core.models import GraderBase
@@ -109,11 +108,17 @@ def sample_of(prediction: Mapping[str, Any]) -> Any:
     sample = prediction.get("sample")
     if sample is not None:
         return sample
+    text = prediction.get("output_text")
+    if text.__class__ is str and not _STRUCTURED.intersection(prediction):
+        return text
     found = {k: prediction[k] for k in SAMPLE_KEYS if k in prediction}
     text = found.get("output_text")
     if len(found) == 1 and isinstance(text, str):
         return text
     return found
+
+
+_STRUCTURED = frozenset(SAMPLE_KEYS) - {"output_text"}
 
 
 def load_items(path: str | Path, key: str = "id") -> dict[str, dict[str, Any]]:
@@ -133,9 +138,8 @@ def load_items(path: str | Path, key: str = "id") -> dict[str, dict[str, Any]]:
     return items
 
 
-@dataclass(frozen=True, slots=True)
-class Task:
-    """One (item, run) to grade.
+class Task(NamedTuple):
+    """One (item, run) to grade (a named tuple: a million of them are made and dropped).
 
     Attributes:
         id: the item's key as text (what resuming matches on, with ``run``).
