@@ -42,14 +42,15 @@ class Rule:
 
 
 _CASE = "promptfoo lower-cases with JavaScript's toLowerCase, graderkit case-folds (same on ASCII)"
-_TOKENS = "promptfoo's own implementation (lower-cased, its own tokens and smoothing), not nltk's"
+_TOKENS = "promptfoo's own JavaScript implementation, not nltk's: tokens and edge cases differ"
+_BLEU = "promptfoo's BLEU lower-cases and smooths zero precisions to 1e-7; nltk's does neither"
 MAPPINGS: dict[str, Rule] = {
     "string_check eq": Rule("string_check eq", "equals", "exact", ""),
     "string_check ne": Rule("string_check ne", "not-equals", "exact", ""),
     "string_check like": Rule("string_check like", "contains", "exact", "an empty reference is an error in promptfoo"),
     "string_check ilike": Rule("string_check ilike", "icontains", "approximate", _CASE),
     "text_similarity fuzzy_match": Rule("text_similarity fuzzy_match", "-", "none", "promptfoo's levenshtein is a pass/fail edit distance, not rapidfuzz's normalized ratio"),
-    "text_similarity bleu": Rule("text_similarity bleu", "bleu", "approximate", _TOKENS),
+    "text_similarity bleu": Rule("text_similarity bleu", "bleu", "approximate", _BLEU),
     "text_similarity gleu": Rule("text_similarity gleu", "gleu", "approximate", _TOKENS),
     "text_similarity meteor": Rule("text_similarity meteor", "meteor", "approximate", _TOKENS),
     "text_similarity rouge_1": Rule("text_similarity rouge_1", "rouge-n", "approximate", "js-rouge's tokens and F-measure, not rouge-score's"),
