@@ -227,3 +227,19 @@ def test_killed_mid_run_then_resumed_loses_and_repeats_nothing(tmp_path: Path) -
     pairs = [(r["id"], r["run"]) for r in _lines(out)]
     assert len(pairs) == len(set(pairs)) == 72
     assert f"already there {before}" in done.stdout
+
+
+def test_the_report_prices_the_answers(tmp_path: Path) -> None:
+    from graderkit._run.accounting import DEFAULT_PRICES
+
+    usage = {"prompt_tokens": 1000, "completion_tokens": 500, "total_tokens": 1500}
+    with FakeOpenAI(chat=lambda request: ChatCompletion("x", usage=usage)) as server:
+        priced = sample(
+            _items(2), SamplingConfig("o4-mini"), out=tmp_path / "a", engine=_engine(server)
+        )
+        unpriced = sample(
+            _items(2), SamplingConfig("my-local-model"), out=tmp_path / "b", engine=_engine(server)
+        )
+    assert priced.cost == pytest.approx(2 * DEFAULT_PRICES["o4-mini"].cost(1000, 500))
+    assert "cost $" in "\n".join(priced.lines())
+    assert unpriced.cost is None and "cost unknown" in "\n".join(unpriced.lines())

@@ -2,13 +2,13 @@
 
 ``graders/run`` is the only exact oracle for graderkit's numbers, and it is going away. A user
 who can still reach it (OpenAI, or Azure's copy of the service) records a sample set with
-[`record`][graderkit._run.parity.record]: one JSONL line per case,
+``record``: one JSONL line per case,
 
     {"grader": {...}, "model_sample": "...", "item": {...}, "response": {...graders/run...}}
 
-and anyone can later replay the file with [`check`][graderkit._run.parity.check], which grades
+and anyone can later replay the file with ``check``, which grades
 each case locally and reports every difference
-([`response_mismatches`][graderkit._run.parity.response_mismatches]: the reward to 1e-9, the
+(``response_mismatches``: the reward to 1e-9, the
 raised error flags, the sub-rewards). A golden file is also a test fixture:
 ``graderkit.testing.parity.assert_matches_golden(path)``.
 
@@ -244,7 +244,7 @@ def check(
     Args:
         cases: the cases, or a golden JSONL file.
         runner: the runner to grade with (default: graderkit's default runner).
-        tolerance: see [`response_mismatches`][graderkit._run.parity.response_mismatches].
+        tolerance: see ``response_mismatches``.
         include_models: also grade cases with a model grader (they call a judge model through
             the runner, whose replies vary; by default such cases are skipped and listed).
     """
@@ -341,7 +341,7 @@ def record(
     client: ServiceClient | None = None,
     **options: Any,
 ) -> RecordReport:
-    """[`arecord`][graderkit._run.parity.arecord] from synchronous code (the client defaults
+    """``arecord`` from synchronous code (the client defaults
     to ``ServiceClient.from_env()`` and is closed afterwards)."""
     if client is None:
         from graderkit._run.service import ServiceClient

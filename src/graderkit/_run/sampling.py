@@ -64,7 +64,7 @@ class SamplingConfig:
         reasoning_effort: for reasoning models: ``minimal``, ``low``, ``medium`` or ``high``.
         temperature: the sampling temperature (reasoning models accept only the default).
         max_completion_tokens: the completion-token ceiling, reasoning tokens included.
-        seed: run ``r`` sends ``seed + r`` (see [`run_seed`][graderkit._run.sampling.run_seed));
+        seed: run ``r`` sends ``seed + r`` (see ``run_seed``);
             ``None`` sends no seed.
         response_format: a chat-completions ``response_format`` (e.g. the job's JSON schema).
     """
@@ -134,18 +134,26 @@ class SamplingReport:
         skipped: ``(id, run)`` pairs already in the output.
         failed: ``(id, run, details)`` of requests that failed after every retry.
         usage: summed ``prompt_tokens``, ``completion_tokens``, ``cached_tokens`` of new answers.
+        cost: their price in US dollars at the engine's prices (``None``: no price for the
+            model, e.g. a self-hosted one or an Azure deployment name).
     """
 
     written: int = 0
     skipped: int = 0
     failed: list[tuple[str, int, str]] = field(default_factory=list)
     usage: dict[str, int] = field(default_factory=dict)
+    cost: float | None = 0.0
 
     def lines(self) -> list[str]:
         """A short text summary."""
         out = [f"written {self.written}, already there {self.skipped}, failed {len(self.failed)}"]
         if self.usage:
-            out.append(", ".join(f"{k} {v:,}" for k, v in self.usage.items()))
+            cost = (
+                "cost unknown (no price for the model)"
+                if self.cost is None
+                else (f"cost ${self.cost:,.4f}")
+            )
+            out.append(", ".join(f"{k} {v:,}" for k, v in self.usage.items()) + f"; {cost}")
         out += [f"  failed {ident} run {run}: {details}" for ident, run, details in self.failed]
         return out
 
@@ -248,6 +256,7 @@ async def asample(
     done = completed_pairs(out, key=key)
     todo = list(_pending(items, config.runs, key, done))
     report = SamplingReport(skipped=len(done))
+    spent = engine.ledger.total.cost
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     with open(out, "a", encoding="utf-8") as sink:
         work = iter(todo)
@@ -260,6 +269,8 @@ async def asample(
                     progress(report.written + len(report.failed), len(todo))
 
         await asyncio.gather(*(worker() for _ in range(max(1, min(engine.concurrency, len(todo))))))
+    after = engine.ledger.total.cost
+    report.cost = None if spent is None or after is None else after - spent
     return report
 
 
@@ -292,7 +303,7 @@ def sample(
     key: str = "id",
     progress: Callable[[int, int], None] | None = None,
 ) -> SamplingReport:
-    """[`asample`][graderkit._run.sampling.asample] from synchronous code.
+    """``asample`` from synchronous code.
 
     ``engine`` defaults to ``ModelEngine.from_env()`` (``OPENAI_API_KEY``, ``OPENAI_BASE_URL``
     or the Azure variables); it is closed before returning.

@@ -2,13 +2,13 @@
 file uploads, fine-tuning jobs.
 
 Requests go through the official client built by
-[`openai_client`][graderkit._run.openai_client] (the one module that imports ``openai``), with
+``openai_client`` (the one module that imports ``openai``), with
 the same settings resolution as the model engine (``OPENAI_API_KEY`` / ``OPENAI_BASE_URL``, or
 ``AZURE_OPENAI_ENDPOINT`` / ``AZURE_OPENAI_API_KEY`` / ``OPENAI_API_VERSION``). JSON endpoints
 use the client's generic ``post`` so the body is sent exactly as graderkit built it (the job's
 ``response_format`` is not in the SDK's types). Failed calls are retried like model calls
 (429, 5xx, connection errors; ``Retry-After`` honoured) and then raise
-[`ServiceError`][graderkit._run.service.ServiceError].
+``ServiceError``.
 
 Example:
     >>> import asyncio

@@ -1,6 +1,6 @@
 """Hand a grader to reinforcement fine-tuning: the job payload, checked, and its submission.
 
-[`build_job`][graderkit._run.training.build_job] builds the body of ``POST /fine_tuning/jobs``
+``build_job`` builds the body of ``POST /fine_tuning/jobs``
 for OpenAI or Azure OpenAI::
 
     {"model": ..., "training_file": ..., "validation_file": ...,
@@ -10,8 +10,8 @@ for OpenAI or Azure OpenAI::
      "seed": ..., "suffix": ..., "metadata": {...}}
 
 with every hyperparameter checked against its documented range before anything is sent
-([`check_hyperparameters`][graderkit._run.training.check_hyperparameters]).
-[`submit_job`][graderkit._run.training.submit_job] then validates the grader with the service
+(``check_hyperparameters``).
+``submit_job`` then validates the grader with the service
 (``POST /fine_tuning/alpha/graders/validate``), uploads the local files (purpose
 ``fine-tune``) and creates the job.
 
@@ -200,7 +200,7 @@ def build_job(
         validation_file: the validation file's id or path (Azure requires one).
         hyperparameters: reinforcement hyperparameters (checked for ``target``).
         response_format: the structured output the model must produce (see
-            [`response_format_for`][graderkit._run.training.response_format_for]).
+            ``response_format_for``).
         seed: the job's seed.
         suffix: up to 64 characters added to the fine-tuned model's name.
         metadata: up to 16 string key-value pairs.
@@ -245,7 +245,7 @@ def file_reference(
     """A local file to upload (its ``Path``) or an uploaded file's id (``file-...``).
 
     A local file is checked first with
-    [`check_dataset`][graderkit._run.data.check_dataset]: the RFT format, the size limit of
+    ``check_dataset``: the RFT format, the size limit of
     its split (training 50,000 rows, validation 1,000), duplicate ids, and, given the grader,
     every ``{{item.x}}`` it reads present in every row.
 
@@ -270,7 +270,7 @@ def file_reference(
 
 @dataclass(frozen=True)
 class Submission:
-    """What [`submit_job`][graderkit._run.training.submit_job] did.
+    """What ``submit_job`` did.
 
     Attributes:
         job: the job object the service answered (``id``, ``status``...).
@@ -299,7 +299,7 @@ async def asubmit_job(
 
     Everything is checked locally first (the payload is built with the file paths) so a bad
     hyperparameter costs no upload. ``job`` takes the other
-    [`build_job`][graderkit._run.training.build_job] arguments; ``target`` defaults to the
+    ``build_job`` arguments; ``target`` defaults to the
     client's kind.
 
     Raises:
@@ -347,7 +347,7 @@ async def asubmit_job(
 def submit_job(
     grader: GraderBase | Mapping[str, Any], *, client: ServiceClient | None = None, **job: Any
 ) -> Submission:
-    """[`asubmit_job`][graderkit._run.training.asubmit_job] from synchronous code (the client
+    """``asubmit_job`` from synchronous code (the client
     defaults to ``ServiceClient.from_env()`` and is closed afterwards)."""
     if client is None:
         from graderkit._run.service import ServiceClient

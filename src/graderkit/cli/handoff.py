@@ -1,5 +1,5 @@
 """Handing a grader to the service: ``job`` (the fine-tuning job) and ``parity record/check``
-(golden ``graders/run`` results). Registered by [`workflow`][graderkit.cli.workflow]."""
+(golden ``graders/run`` results). Registered by ``workflow``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 
 from graderkit.cli.references import load_grader, read_json_arg
 
-__all__ = ["add_connection_arguments", "engine", "register", "service"]
+__all__ = ["ProgressBar", "add_connection_arguments", "engine", "register", "service"]
 
 GRADER_HELP = "a grader: file.json, '-' for stdin, module:attribute or file.py:attribute"
 HYPERPARAMETERS = (
@@ -23,6 +23,26 @@ HYPERPARAMETERS = (
     ("eval-interval", "'auto' or >= 1; Azure 1-25"),
     ("eval-samples", "'auto' or >= 1; Azure 1-10"),
 )
+
+
+class ProgressBar:
+    """A ``(done, total)`` callback drawing graderkit's progress bar (on a terminal only)."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            from graderkit._run.progress import Progress
+
+            self.bar = Progress(total, label=self.label)
+        self.bar.advance(done - self.bar.done)
+
+    def close(self) -> None:
+        """End the bar's line."""
+        if self.bar is not None:
+            self.bar.close()
 
 
 def register(sub: Any) -> None:
@@ -149,10 +169,19 @@ def parity_record(args: argparse.Namespace) -> int:
     pairs = islice(pair_predictions(items, read_jsonl(args.samples), key=args.key), args.limit)
     cases = [(str(pred["output_text"]), item) for _, item, pred in pairs]
     client = service(args)
-    extra = {"service": client.kind}
-    done = record(
-        grader, cases, out=args.out, client=client, concurrency=args.concurrency, extra=extra
-    )
+    bar = ProgressBar("record")
+    try:
+        done = record(
+            grader,
+            cases,
+            out=args.out,
+            client=client,
+            concurrency=args.concurrency,
+            extra={"service": client.kind},
+            progress=bar,
+        )
+    finally:
+        bar.close()
     print("\n".join(done.lines()))
     print(f"golden: {args.out}")
     return 1 if done.failed else 0

@@ -1,5 +1,5 @@
 """The RFT workflow around grading: ``sample``, ``report``, ``compare`` (and, from
-[`handoff`][graderkit.cli.handoff], ``job`` and ``parity``)."""
+``handoff``, ``job`` and ``parity``)."""
 
 from __future__ import annotations
 
@@ -98,22 +98,16 @@ def sample(args: argparse.Namespace) -> int:
     )
     items = list(islice(read_jsonl(args.data), args.limit))
     engine = handoff.engine(args, concurrency=args.concurrency, cache_dir=args.cache_dir)
-    result = run_sampling(
-        items, config, out=args.out, engine=engine, key=args.key, progress=_progress()
-    )
+    bar = handoff.ProgressBar("sample")
+    try:
+        result = run_sampling(
+            items, config, out=args.out, engine=engine, key=args.key, progress=bar
+        )
+    finally:
+        bar.close()
     print("\n".join(result.lines()))
     print(f"predictions: {args.out}")
     return 1 if result.failed else 0
-
-
-def _progress() -> Any:
-    """A progress callback printing to stderr about 20 times (and at the end)."""
-
-    def show(done: int, total: int) -> None:
-        if done == total or done % max(1, total // 20) == 0:
-            print(f"  {done}/{total}", file=sys.stderr, flush=True)
-
-    return show
 
 
 def report(args: argparse.Namespace) -> int:

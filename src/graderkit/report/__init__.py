@@ -8,6 +8,14 @@ Examples:
 
 from __future__ import annotations
 
+from graderkit.report.compare import (
+    Comparison,
+    ItemDelta,
+    compare_results,
+    compare_summaries,
+    render_comparison,
+)
+from graderkit.report.html import render_report, write_report
 from graderkit.report.results import ResultRow, TextLookup, read_results
 from graderkit.report.summary import (
     BUCKETS,
@@ -20,12 +28,19 @@ from graderkit.report.summary import (
 
 __all__ = [
     "BUCKETS",
+    "Comparison",
+    "ItemDelta",
     "ItemStats",
     "ResultRow",
     "ResultsSummary",
     "TextLookup",
     "bucket_of",
+    "compare_results",
+    "compare_summaries",
     "read_results",
+    "render_comparison",
+    "render_report",
     "summarize_results",
     "summarize_rows",
+    "write_report",
 ]

@@ -134,7 +134,7 @@ class Comparison:
 def compare_summaries(
     a: ResultsSummary, b: ResultsSummary, *, labels: tuple[str, str] = ("base", "fine-tuned")
 ) -> Comparison:
-    """Pair two summaries item by item (see [`Comparison`][graderkit.report.compare.Comparison])."""
+    """Pair two summaries item by item (see ``Comparison``)."""
     paired = []
     for ident, sa in a.per_item.items():
         sb = b.per_item.get(ident)

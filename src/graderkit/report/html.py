@@ -1,7 +1,7 @@
 """One self-contained HTML page per report: inline CSS and SVG, no scripts, no network.
 
-[`render_report`][graderkit.report.html.render_report] turns a
-[`ResultsSummary`][graderkit.report.summary.ResultsSummary] into a page with headline figures,
+``render_report`` turns a
+``ResultsSummary`` into a page with headline figures,
 the score histogram, the failure buckets, per-run and per-sub-grader means, error flags,
 token use and cost, and the lowest-scoring examples (prediction vs reference, sub-rewards).
 The page building blocks (``page``, ``cards``, ``table``...) are shared with the comparison page.
@@ -213,7 +213,7 @@ def render_report(summary: ResultsSummary, *, title: str | None = None) -> str:
 
 
 def write_report(summary: ResultsSummary, path: str | Path, *, title: str | None = None) -> Path:
-    """Write [`render_report`][graderkit.report.html.render_report]'s page to ``path``."""
+    """Write ``render_report``'s page to ``path``."""
     out = Path(path)
     out.write_text(render_report(summary, title=title), encoding="utf-8")
     return out

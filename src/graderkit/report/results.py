@@ -5,7 +5,7 @@ A results file is what ``graderkit grade --out`` writes: one JSON object per lin
 ``model_grader_token_usage_per_model``) plus the join key (``"id"`` by default) and ``"run"``.
 Lines may also carry ``output_text`` (the prediction) and ``reference``; when they do not, the
 report can take them from the items and predictions files
-([`TextLookup`][graderkit.report.results.TextLookup]).
+(``TextLookup``).
 
 Examples:
     >>> row = parse_row({"id": "q1", "run": 2, "reward": 0.5, "sub_rewards": {"fuzzy": 0.5},
@@ -102,7 +102,7 @@ def _number(value: Any, what: str, number: int) -> float:
 
 
 def parse_row(line: Mapping[str, Any], *, number: int, key: str = "id") -> ResultRow:
-    """One results line as a [`ResultRow`][graderkit.report.results.ResultRow].
+    """One results line as a ``ResultRow``.
 
     Raises:
         DataError: when ``reward`` is missing or not a number.

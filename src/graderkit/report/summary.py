@@ -1,9 +1,9 @@
 """The figures of one results file: means across runs, errors, sub-graders, buckets, tokens, cost.
 
-[`summarize_results`][graderkit.report.summary.summarize_results] reads the file once, in
+``summarize_results`` reads the file once, in
 constant memory apart from one small record per item, and returns a
-[`ResultsSummary`][graderkit.report.summary.ResultsSummary]; ``lines()`` is the text the
-``graderkit report`` command prints, and [`render_report`][graderkit.report.html.render_report]
+``ResultsSummary``; ``lines()`` is the text the
+``graderkit report`` command prints, and ``render_report``
 turns the same object into HTML.
 
 Examples:
@@ -134,7 +134,7 @@ class ResultsSummary:
         std: the population standard deviation of every reward.
         errored: lines with an error flag; ``error_counts`` per flag.
         sub_means: the mean of each ``sub_rewards`` key (a multi's children).
-        buckets: lines per [`bucket_of`][graderkit.report.summary.bucket_of] bucket.
+        buckets: lines per ``bucket_of`` bucket.
         histogram: line counts in ``HISTOGRAM_BINS`` equal bins over [0, 1]; ``below`` and
             ``above`` count rewards outside [0, 1].
         lowest: the lowest-scoring lines (reward, then id, then run).
@@ -142,7 +142,7 @@ class ResultsSummary:
         usage: the grader's tokens per judge model; ``cost`` their price in US dollars
             (``None`` when a model has no known price).
         prediction_usage: summed usage of the predictions, when known (``graderkit sample``).
-        per_item: every item's [`ItemStats`][graderkit.report.summary.ItemStats].
+        per_item: every item's ``ItemStats``.
     """
 
     source: str
@@ -281,7 +281,7 @@ def summarize_rows(
     lowest: int = 25,
     prices: Mapping[str, Price] = DEFAULT_PRICES,
 ) -> ResultsSummary:
-    """Summarize result rows (see [`summarize_results`][graderkit.report.summary.summarize_results])."""
+    """Summarize result rows (see ``summarize_results``)."""
     acc = _Accumulator(lowest_k=max(0, lowest))
     for row in rows:
         acc.add(row)

@@ -1,7 +1,7 @@
 """The fake server's fine-tuning routes: files, graders run/validate, fine-tuning jobs.
 
-[`FakeOpenAI`][graderkit.testing.fake_openai.FakeOpenAI] mixes in
-[`FineTuningRoutes`][graderkit.testing._fake_training.FineTuningRoutes], so the same loopback
+``FakeOpenAI`` mixes in
+``FineTuningRoutes``, so the same loopback
 server also answers (OpenAI paths under ``/v1``, Azure paths under ``/openai``):
 
 - ``POST /files`` (multipart): stores the file, answers a file object (``id`` ``file-fake<N>``);
@@ -13,7 +13,7 @@ server also answers (OpenAI paths under ``/v1``, Azure paths under ``/openai``):
 - ``POST /fine_tuning/jobs``: checks that the files were uploaded and the grader loads, stores
   and answers a job object; ``GET /fine_tuning/jobs/<id>`` returns it.
 
-Tests script these routes with [`enqueue_service`][graderkit.testing._fake_training.FineTuningRoutes.enqueue_service]
+Tests script these routes with ``enqueue_service``
 (answers for the next fine-tuning requests, e.g. an ``HTTPError(429)``) or by replacing the
 ``graders_run`` / ``graders_validate`` handlers. These requests are logged in
 ``service_requests`` and are not counted in ``request_count`` (which counts model calls).
@@ -178,7 +178,7 @@ def _has_model(grader: Any) -> bool:
 
 
 class FineTuningRoutes:
-    """The fine-tuning routes of [`FakeOpenAI`][graderkit.testing.fake_openai.FakeOpenAI].
+    """The fine-tuning routes of ``FakeOpenAI``.
 
     Attributes:
         graders_run: answers ``graders/run`` bodies (``None``: grade locally with graderkit).

@@ -8,7 +8,7 @@ scripts what the server answers: valid judge replies, refusals, truncated replie
 assert how many requests were sent.
 
 It also serves the fine-tuning routes (files, graders run/validate, jobs): see
-[`FineTuningRoutes`][graderkit.testing._fake_training.FineTuningRoutes].
+``graderkit.testing._fake_training.FineTuningRoutes``.
 
 It is a small asyncio HTTP/1.1 server (keep-alive, no thread per connection) running in a
 background thread, bound to 127.0.0.1; it costs far less CPU per request than the client, so a

@@ -45,7 +45,7 @@ def assert_matches_golden(
             unchecked fixture never looks like a passing one.
 
     Returns:
-        The [`ParityReport`][graderkit._run.parity.ParityReport] (for further assertions).
+        The ``ParityReport`` (for further assertions).
     """
     report = check(path, runner=runner, tolerance=tolerance, include_models=include_models)
     if report.checked == 0 and not report.skipped:
