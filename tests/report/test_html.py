@@ -251,3 +251,10 @@ def test_write_report_writes_the_page(tmp_path: Path) -> None:
     path = write_report(summary, tmp_path / "r.html")
     assert path.read_text(encoding="utf-8") == render_report(summary)
     assert json.loads(json.dumps(summary.to_dict()))["count"] == 1
+
+
+def test_a_pass_rule_shows_the_pass_rate_instead_of_perfect() -> None:
+    rows = [ResultRow("a", 0, 0.7, passed=True), ResultRow("b", 0, 0.2, passed=False)]
+    page = render_report(summarize_rows(rows))
+    assert "1 of 2 lines at the pass_threshold" in page
+    assert "1 of 2 lines at the pass_threshold" not in render_report(summarize_rows(rows[:0]))

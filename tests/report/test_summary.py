@@ -162,3 +162,21 @@ def test_to_dict_is_json(clinical_results: tuple[Path, list[gk.GradeResult]]) ->
     data = summarize_results(clinical_results[0]).to_dict()
     assert json.loads(json.dumps(data)) == data
     assert data["count"] == 108 and len(data["lowest"]) == 25
+
+
+def test_pass_counts_come_from_the_lines(tmp_path: Path) -> None:
+    fuzzy = gk.text_similarity(
+        "{{ sample.output_text }}", "{{ item.a }}", name="f", pass_threshold=0.5
+    )
+    results = gk.grade_many(fuzzy, ["abc", "abd", "xyz"], [{"a": "abc"}] * 3)
+    path = tmp_path / "r.jsonl"
+    path.write_text(
+        "".join(
+            json.dumps({"id": str(i), "run": 0, **r.to_dict(), "passed": r.passed}) + "\n"
+            for i, r in enumerate(results)
+        )
+    )
+    s = summarize_results(path)
+    assert s.passed == sum(bool(r.passed) for r in results) == 2
+    assert "passed     2/3" in "\n".join(s.lines())
+    assert summarize_rows([ResultRow("a", 0, 1.0)]).passed is None

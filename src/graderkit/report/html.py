@@ -230,7 +230,11 @@ def _headline(s: ResultsSummary) -> str:
                 card(
                     "std across runs", f"{s.std_across_runs:.3f}", f"std of all lines {s.std:.3f}"
                 ),
-                card("perfect", f"{perfect / s.count:.0%}" if s.count else "-", f"{perfect} lines"),
+                _passed_card(s)
+                if s.passed is not None
+                else card(
+                    "perfect", f"{perfect / s.count:.0%}" if s.count else "-", f"{perfect} lines"
+                ),
                 card(
                     "errored",
                     str(s.errored),
@@ -242,6 +246,11 @@ def _headline(s: ResultsSummary) -> str:
         )
         + "</div>"
     )
+
+
+def _passed_card(s: ResultsSummary) -> str:
+    share = f"{(s.passed or 0) / s.count:.0%}" if s.count else "-"
+    return card("passed", share, f"{s.passed} of {s.count} lines at the pass_threshold")
 
 
 def _tokens_note(s: ResultsSummary) -> str:

@@ -49,6 +49,7 @@ class ResultRow:
         output_text: the graded prediction, when known.
         reference: the item's reference answer, when known.
         extra: usage figures of the prediction itself (``completion_tokens``...), when known.
+        passed: ``reward >= pass_threshold`` when the grader has a pass rule, else ``None``.
     """
 
     id: str
@@ -63,6 +64,7 @@ class ResultRow:
     output_text: str | None = None
     reference: str | None = None
     extra: Mapping[str, int] = field(default_factory=dict)
+    passed: bool | None = None
 
     @property
     def errored(self) -> bool:
@@ -133,6 +135,7 @@ def parse_row(line: Mapping[str, Any], *, number: int, key: str = "id") -> Resul
         type=str(metadata.get("type") or ""),
         output_text=text if isinstance(text, str) else None,
         reference=_text(line.get("reference")),
+        passed=line["passed"] if isinstance(line.get("passed"), bool) else None,
     )
 
 

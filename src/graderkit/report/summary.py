@@ -142,6 +142,7 @@ class ResultsSummary:
         usage: the grader's tokens per judge model; ``cost`` their price in US dollars
             (``None`` when a model has no known price).
         prediction_usage: summed usage of the predictions, when known (``graderkit sample``).
+        passed: lines that passed the grader's pass rule (``None`` when it has none).
         per_item: every item's ``ItemStats``.
     """
 
@@ -169,6 +170,7 @@ class ResultsSummary:
     usage: Mapping[str, Mapping[str, int]]
     cost: float | None
     prediction_usage: Mapping[str, int] = field(default_factory=dict)
+    passed: int | None = None
     per_item: Mapping[str, ItemStats] = field(default_factory=dict, repr=False)
 
     def lines(self) -> list[str]:
@@ -201,6 +203,7 @@ class ResultsSummary:
             "usage": {m: dict(u) for m, u in self.usage.items()},
             "cost": self.cost,
             "prediction_usage": dict(self.prediction_usage),
+            "passed": self.passed,
         }
 
 
@@ -224,6 +227,8 @@ class _Accumulator:
     low: list[ResultRow] = field(default_factory=list)
     usage: dict[str, Counter[str]] = field(default_factory=dict)
     pred_usage: Counter[str] = field(default_factory=Counter)
+    passed: int = 0
+    with_rule: int = 0
     items: dict[str, ItemStats] = field(default_factory=dict)
     name: str = ""
     type: str = ""
@@ -251,6 +256,9 @@ class _Accumulator:
         for model, counts in row.usage.items():
             self.usage.setdefault(model, Counter()).update(counts)
         self.pred_usage.update(row.extra)
+        if row.passed is not None:
+            self.with_rule += 1
+            self.passed += row.passed
         self.items.setdefault(row.id, ItemStats()).add(row)
         self.name, self.type = self.name or row.name, self.type or row.type
 
@@ -351,6 +359,7 @@ def _finish(acc: _Accumulator, source: str, prices: Mapping[str, Price]) -> Resu
         usage={m: dict(c) for m, c in acc.usage.items()},
         cost=_cost(acc.usage, prices),
         prediction_usage=dict(acc.pred_usage),
+        passed=acc.passed if acc.with_rule else None,
         per_item=acc.items,
     )
 

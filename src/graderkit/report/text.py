@@ -18,6 +18,8 @@ def summary_lines(s: ResultsSummary) -> list[str]:
         f"spread     std {s.std:.4f}   min {s.minimum:.4f}   max {s.maximum:.4f}",
         f"errored    {s.errored}",
     ]
+    if s.passed is not None:
+        out.insert(4, f"passed     {s.passed}/{s.count} (the grader's pass_threshold)")
     out += [f"  {flag:<42} {n}" for flag, n in s.error_counts.items()]
     if s.sub_means:
         out.append("sub-graders (mean)")
