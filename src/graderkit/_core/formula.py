@@ -13,7 +13,7 @@ Grammar (Part A "formula"; operators and functions [DOC], the rest [INF], see `P
 Formulas are parsed once (cached) when a grader is built or loaded and compiled lazily into
 nested closures on first evaluation; nothing is ever passed to ``eval``.
 
-Example:
+Examples:
     >>> f = parse_formula("(name + email) / 2", variables=["name", "email"])
     >>> f.evaluate({"name": 1.0, "email": 0.5})
     0.75
@@ -338,7 +338,7 @@ def _names(root: Node) -> frozenset[str]:
 def unparse(node: Node) -> str:
     """Canonical text of a tree with the fewest parentheses; ``parse(unparse(t)).tree == t``.
 
-    Example:
+    Examples:
         >>> unparse(parse_formula("((a)) - (b - c) ^ (2) * -x").tree)
         'a - (b - c) ^ 2 * -x'
     """
@@ -506,7 +506,7 @@ class Formula:
             FormulaDomainError: the formula has no finite real value for these inputs.
             KeyError: a name in `variables` is missing from ``values``.
 
-        Example:
+        Examples:
             >>> parse_formula("-2^2 + 2^3^2").evaluate({})
             508.0
         """
@@ -556,7 +556,7 @@ def parse_formula(
         FormulaError: a syntax error (with its column and what was expected), an unknown
             function, a wrong number of arguments, or a name not in ``variables``.
 
-    Example:
+    Examples:
         >>> parse_formula("min(a, b) + log(exp(1))").variables == {"a", "b"}
         True
     """

@@ -6,7 +6,7 @@ cassette); [`ChatFailure`][graderkit._core.model_reply.ChatFailure] is a call th
 every retry. [`interpret_reply`][graderkit._core.model_reply.interpret_reply] turns either into a
 [`GradeResult`][graderkit.GradeResult] shaped like ``graders/run``'s response.
 
-Example:
+Examples:
     >>> import graderkit as gk
     >>> judge = gk.score_model("Rate {{ sample.output_text }}", model="gpt-4.1", name="judge")
     >>> reply = ChatReply(content='{"steps": [], "result": 1.4}', finish_reason="stop",
@@ -163,7 +163,7 @@ class ChatFailure:
 def clamp_score(value: float, bounds: tuple[float, float]) -> float:
     """Parity [DOC]: "The output of the grader will be truncated to the given range".
 
-    Example:
+    Examples:
         >>> clamp_score(1.4, (0, 1)), clamp_score(-2, (0, 1)), clamp_score(0.25, (0, 1))
         (1.0, 0.0, 0.25)
     """

@@ -7,7 +7,7 @@ every message rendered against (sample, item), a strict structured reply
 service's defaults. Each inference about the service lives in one named function below; the
 module docstring of [`model_reply`][graderkit._core.model_reply] lists the other half.
 
-Example:
+Examples:
     >>> import graderkit as gk
     >>> judge = gk.score_model("Is {{ sample.output_text }} right?", model="gpt-4.1", name="j")
     >>> body = build_request(judge, {"output_text": "4"}, {})
@@ -86,7 +86,7 @@ def is_reasoning_model(model: str) -> bool:
     carry no such signal; pass ``reasoning=`` to [`build_request`][graderkit._core.model_request.build_request]
     (or ``reasoning_models=`` to the engine) to decide yourself.
 
-    Example:
+    Examples:
         >>> [is_reasoning_model(m) for m in ("o4-mini", "gpt-5-mini", "gpt-4.1", "gpt-5-chat-latest")]
         [True, True, False, False]
     """
@@ -106,7 +106,7 @@ def sampling_fields(params: SamplingParams | None, *, reasoning: bool) -> dict[s
     it gets ``reasoning_effort``; a non-reasoning model never gets ``reasoning_effort``.
     [`build_warnings`][graderkit._core.model_request.build_warnings] reports what is dropped.
 
-    Example:
+    Examples:
         >>> sampling_fields(SamplingParams(temperature=0, seed=42), reasoning=False)
         {'max_completion_tokens': 4096, 'seed': 42, 'temperature': 0, 'top_p': 1}
         >>> sampling_fields(SamplingParams(reasoning_effort="low"), reasoning=True)
@@ -133,7 +133,7 @@ def build_warnings(grader: ModelGrader, *, reasoning: bool | None = None) -> lis
     [`sampling_fields`][graderkit._core.model_request.sampling_fields]); the service would
     reject the grader, so these are worth fixing before export.
 
-    Example:
+    Examples:
         >>> import graderkit as gk, warnings
         >>> with warnings.catch_warnings():
         ...     warnings.simplefilter("ignore")
@@ -171,7 +171,7 @@ def response_format(grader: ModelGrader) -> dict[str, Any]:
     ``result`` a string constrained to an ``enum`` of ``labels`` (the service says it "uses
     structured outputs so that labels are always valid").
 
-    Example:
+    Examples:
         >>> import graderkit as gk
         >>> g = gk.label_model("x", model="gpt-4.1", labels=["a", "b"], passing_labels=["a"], name="l")
         >>> response_format(g)["json_schema"]["schema"]["properties"]["result"]["enum"]

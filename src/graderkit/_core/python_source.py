@@ -8,7 +8,7 @@ known without running the code is checked here, on the string alone (``ast``, no
 * a module-level ``grade`` taking exactly two positional parameters;
 * the imports, against the packages installed in the chosen image tag.
 
-Example:
+Examples:
     >>> from graderkit._core.python_source import check_source
     >>> check_source("def grade(sample, item):\\n    return 1.0\\n")
     >>> check_source("def grade(sample):\\n    return 1.0\\n", grader="python 'g'")
@@ -129,7 +129,7 @@ def check_source(
         InvalidGrader: the source is too large, does not parse, lacks a proper ``grade``, or (with
             ``imports="refuse"``) imports a module the image does not have.
 
-    Example:
+    Examples:
         >>> check_source("import requests\\ndef grade(s, i): return 1.0", imports="refuse")  # doctest: +ELLIPSIS
         Traceback (most recent call last):
         ...
@@ -148,7 +148,7 @@ def imported_modules(tree: ast.Module) -> dict[str, ast.stmt]:
 
     Relative imports are reported as ``"."`` (they cannot work: the source is a single module).
 
-    Example:
+    Examples:
         >>> sorted(imported_modules(ast.parse("import os.path\\nfrom a.b import c")))
         ['a', 'os']
     """

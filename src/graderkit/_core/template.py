@@ -10,7 +10,7 @@ Everything outside ``{{ ... }}`` is literal text, including a single ``{`` or ``
 ``}}``, so JSON written inside a template works. Templates are parsed once (and cached) when a
 grader is built or loaded; rendering walks precomputed parts and never uses a regex.
 
-Example:
+Examples:
     >>> t = parse_template('{"smiles": "{{ item.smiles }}"}')
     >>> [v.text for v in t.variables]
     ['item.smiles']
@@ -69,7 +69,7 @@ class Variable:
     def of(cls, namespace: Namespace, *path: str | int) -> Variable:
         """Build a variable from its parts, computing the canonical ``text``.
 
-        Example:
+        Examples:
             >>> Variable.of("sample", "output_tools", 0, "function").text
             'sample.output_tools[0].function'
         """
@@ -124,7 +124,7 @@ class Template:
     def canonical(self) -> str:
         """The template re-serialized with every variable written as ``{{ text }}``.
 
-        Example:
+        Examples:
             >>> parse_template("Q: {{item.q}}!").canonical
             'Q: {{ item.q }}!'
         """
@@ -181,7 +181,7 @@ def parse_template(text: str, *, grader: str = "", field: str = "") -> Template:
     Raises:
         TemplateError: with the position and what was expected.
 
-    Example:
+    Examples:
         >>> parse_template("{{ sample.output_tools[0].function.name }}").sole_variable
         Variable(namespace='sample', path=('output_tools', 0, 'function', 'name'), text='sample.output_tools[0].function.name')
     """
@@ -328,7 +328,7 @@ def resolve(variable: Variable, sample: Mapping[str, Any], item: Mapping[str, An
     Raises:
         MissingVariable: with a reason naming the path that failed.
 
-    Example:
+    Examples:
         >>> resolve(Variable.of("item", "a", 1), sample={}, item={"a": ["x", "y"]})
         'y'
     """
@@ -416,7 +416,7 @@ def to_text(value: Any) -> str:
     ``"{'k': None}"`` (not JSON). This is the one place to change it (`render` skips the
     call for a ``str``, which is returned unchanged here too).
 
-    Example:
+    Examples:
         >>> [to_text(v) for v in ("x", 3, 1.0, True, None, ["a", 1], {"k": None})]
         ['x', '3', '1.0', 'True', 'None', "['a', 1]", "{'k': None}"]
     """
@@ -439,7 +439,7 @@ def render(template: Template, sample: Mapping[str, Any], item: Mapping[str, Any
     Raises:
         MissingVariable: for the first variable that does not resolve.
 
-    Example:
+    Examples:
         >>> render(parse_template("{{item.n}} of {{ sample.output_text }}"), {"output_text": "x"},
         ...        {"n": 2})
         '2 of x'
@@ -469,7 +469,7 @@ def render_text(text: str, sample: Mapping[str, Any], item: Mapping[str, Any]) -
         TemplateError: if ``text`` is not a valid template.
         MissingVariable: if a variable does not resolve.
 
-    Example:
+    Examples:
         >>> render_text("{{ item.a.b }}", {}, {"a": {"b": [1, 2]}})
         '[1, 2]'
     """

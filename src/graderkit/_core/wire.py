@@ -13,8 +13,14 @@ import warnings
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from graderkit._core.factories import warn_about_multi
-from graderkit._core.models import KINDS, GraderBase, MultiGrader
+from graderkit._core.factories import warn_about_model_grader, warn_about_multi
+from graderkit._core.models import (
+    KINDS,
+    GraderBase,
+    LabelModelGrader,
+    MultiGrader,
+    ScoreModelGrader,
+)
 from graderkit._core.problems import build_model, suggest
 from graderkit._core.wiremodel import remember_order
 from graderkit.errors import _NO_VALUE, GraderkitWarning, InvalidGrader
@@ -65,9 +71,18 @@ def from_openai(data: Mapping[str, Any] | str | bytes) -> GraderBase:
     root = _label(data)
     grader = _load(data, path="", label=root)
     remember_order(grader, data)
+    _warn(grader)
+    return grader
+
+
+def _warn(grader: GraderBase) -> None:
+    """The warnings the factories give, for loaded graders too."""
     if isinstance(grader, MultiGrader):
         warn_about_multi(grader)
-    return grader
+        for child in grader.graders.values():
+            _warn(child)
+    elif isinstance(grader, (ScoreModelGrader, LabelModelGrader)):
+        warn_about_model_grader(grader)
 
 
 def _label(data: Mapping[str, Any]) -> str:

@@ -5,7 +5,7 @@ holds OpenAI list prices at the time of writing for the judge and embedding mode
 name; pass your own table to the engine (``prices={...}``) to override or extend it. A model
 not in the table (a self-hosted model, an Azure deployment name) has cost ``None``, never 0.
 
-Example:
+Examples:
     >>> price_for("gpt-4.1-2025-04-14")
     Price(input=2.0, output=8.0, cached_input=0.5)
     >>> Price(input=2.0, output=8.0).cost(prompt_tokens=1_000_000, completion_tokens=0)
@@ -252,7 +252,7 @@ def estimate_cost(
     to be ``typical_completion_tokens`` (a judge's steps plus result; reasoning models spend
     more on hidden reasoning).
 
-    Example:
+    Examples:
         >>> import graderkit as gk
         >>> judge = gk.score_model("Grade: {{ sample.output_text }}", model="gpt-4.1", name="j")
         >>> est = estimate_cost(judge, [("yes", {}), ("no", {})])

@@ -6,7 +6,7 @@ URLs and headers are never part of a body, so they are never part of a key or a 
 reply is one small JSON file written to a temporary name and renamed into place, so concurrent
 writers (threads, processes, several runs sharing a directory) never leave a torn file.
 
-Example:
+Examples:
     >>> import tempfile
     >>> cache = ReplyCache(tempfile.mkdtemp())
     >>> key = request_key("chat", {"model": "gpt-4.1", "messages": []})
@@ -49,7 +49,7 @@ def request_key(kind: str, body: Mapping[str, Any]) -> str:
         kind: ``"chat"`` or ``"embeddings"``.
         body: the request body (never holds credentials).
 
-    Example:
+    Examples:
         >>> a = request_key("chat", {"model": "m", "messages": [{"role": "user", "content": "x"}]})
         >>> b = request_key("chat", {"messages": [{"content": "x", "role": "user"}], "model": "m"})
         >>> a == b, len(a)
@@ -115,7 +115,7 @@ class BackgroundWriter:
     loop, and submitting costs a queue append. Entries not yet on disk are still found by
     [`get`][graderkit._run.cache.BackgroundWriter.get].
 
-    Example:
+    Examples:
         >>> import tempfile
         >>> writer = BackgroundWriter(ReplyCache(tempfile.mkdtemp()))
         >>> writer.submit("ab" * 32, {"content": "x"})

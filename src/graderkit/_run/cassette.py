@@ -13,7 +13,7 @@ Modes:
     (decision: a stale cassette is a broken test, so it fails loudly rather than grading the
     sample as an error).
 
-Example:
+Examples:
     >>> import tempfile, os
     >>> path = os.path.join(tempfile.mkdtemp(), "judge.jsonl")
     >>> tape = Cassette(path, mode="record")

@@ -10,7 +10,7 @@ concurrency, accounting), caches each text's vector on its own (a reference repe
 rows is embedded once) and batches the texts that concurrent samples ask for in the same
 moment into one request.
 
-Example:
+Examples:
     >>> import asyncio
     >>> class Letters:  # a toy local embedder: counts of 'a' and 'b'
     ...     async def embed(self, texts):
@@ -63,7 +63,7 @@ def cosine(a: Sequence[float], b: Sequence[float]) -> float:
     Parity [DOC] for cosine itself; [INF] for the rest: not clipped to [0, 1] (a negative
     cosine stays negative), and 0.0 when either vector is all zeros (cosine is undefined).
 
-    Example:
+    Examples:
         >>> cosine([1, 0], [0, 1]), cosine([1, 2], [2, 4]), cosine([1, 0], [-1, 0])
         (0.0, 1.0, -1.0)
     """

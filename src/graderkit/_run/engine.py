@@ -13,7 +13,7 @@ Every call returns exactly one outcome and never raises for a failed request: a
 exception is a cassette in replay mode that lacks a request, which raises
 [`CassetteMiss`][graderkit._run.cassette.CassetteMiss].
 
-Example:
+Examples:
     >>> import asyncio
     >>> from graderkit.testing.fake_openai import FakeOpenAI, judge_reply
     >>> async def main(url):

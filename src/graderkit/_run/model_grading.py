@@ -5,7 +5,7 @@ renders it, the [`ModelEngine`][graderkit._run.engine.ModelEngine] sends it (or 
 its cache or cassette), and [`interpret_reply`][graderkit._core.model_reply.interpret_reply]
 turns the reply into the service's result shape.
 
-Example:
+Examples:
     >>> import asyncio, graderkit as gk
     >>> from graderkit.testing.fake_openai import FakeOpenAI, judge_reply
     >>> judge = gk.score_model("Is {{ sample.output_text }} right?", model="gpt-4.1", name="j")

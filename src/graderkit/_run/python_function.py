@@ -7,7 +7,7 @@ those statements use, and so on, and emits exactly those statements in module or
 keeps its own name (so recursion and references from helpers still work) and ``grade = name`` is
 appended: the name is never replaced in the text.
 
-Example:
+Examples:
     >>> from graderkit._run.python_function import source_from_function
     >>> import json
     >>> def grade_json(sample, item):
@@ -77,7 +77,7 @@ def source_from_function(fn: Callable[..., Any], *, grader: str = "") -> str:
             source (defined in a REPL), is async or a generator, or uses a name that is not
             defined at module level (the message names it).
 
-    Example:
+    Examples:
         >>> def shout(sample, item):
         ...     return 1.0
         >>> "grade = shout" in source_from_function(shout)
@@ -102,7 +102,7 @@ def source_from_file(path: str | os.PathLike[str]) -> str:
         InvalidGrader: the file is not UTF-8 text.
         OSError: the file cannot be read.
 
-    Example:
+    Examples:
         >>> import pathlib, tempfile
         >>> p = pathlib.Path(tempfile.mkdtemp()) / "g.py"
         >>> _ = p.write_text("def grade(sample, item):\\n    return 1.0\\n")

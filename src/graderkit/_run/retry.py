@@ -7,7 +7,7 @@ else an exponential backoff with jitter. When every attempt fails,
 [`failure_after`][graderkit._run.retry.failure_after] describes what happened, with anything
 shaped like a credential masked.
 
-Example:
+Examples:
     >>> policy = RetryPolicy(base_delay=1.0, max_delay=8.0)
     >>> hinted_delay({"retry-after-ms": "250"}, status=429)
     0.25
@@ -72,7 +72,7 @@ def is_retryable_status(status: int) -> bool:
 def parse_duration(text: str) -> float | None:
     """Seconds in an OpenAI rate-limit reset value such as ``"1s"``, ``"6m0s"``, ``"20ms"``.
 
-    Example:
+    Examples:
         >>> parse_duration("6m0s"), parse_duration("20ms"), parse_duration("1.5"), parse_duration("?")
         (360.0, 0.02, 1.5, None)
     """

@@ -66,7 +66,8 @@ class Runner:
         models: the judge-model engine for score_model / label_model (default: built from the
             environment, ``OPENAI_API_KEY`` etc., on first use).
         python: the sandbox for python graders (default: a warm local pool on first use).
-        embeddings: the backend for ``cosine`` (default: OpenAI-compatible embeddings).
+        embeddings: the backend for ``cosine`` (default: OpenAI-compatible embeddings through
+            the ``models`` engine).
         concurrency: how many samples [`agrade_many`][graderkit.Runner.agrade_many] keeps in
             flight.
 
@@ -213,7 +214,8 @@ class Runner:
         if self._embeddings is None:
             from graderkit._run.embeddings import OpenAIEmbeddings
 
-            self._embeddings = OpenAIEmbeddings.from_env()
+            # Share the judge engine: one connection pool, one cache, closed by close().
+            self._embeddings = OpenAIEmbeddings(self.models)
         return self._embeddings
 
     def metric(self, name: str) -> Callable[[str, str], float]:

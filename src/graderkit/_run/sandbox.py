@@ -12,7 +12,7 @@ not.
 Samples and items cross the process boundary as JSON (they are JSON data anyway): tuples arrive
 as lists, and a value that is not JSON raises ``TypeError``.
 
-Example:
+Examples:
     >>> from graderkit._run.sandbox import PythonSandbox
     >>> src = "def grade(sample, item):\\n    return float(sample['output_text'] == item['a'])\\n"
     >>> with PythonSandbox(workers=1) as box:
@@ -291,7 +291,7 @@ class PythonSandbox:
         isolation: ``"auto"`` (the strongest available, see `isolation`) or a mode to force;
             ``"none"`` gives the weaker confinement that machines without namespaces get.
 
-    Example:
+    Examples:
         >>> with PythonSandbox(workers=1, limits=Limits(timeout_s=5)) as box:
         ...     box.run("def grade(s, i):\\n    return 1 / 0\\n", {}, {}).errors.keys()
         dict_keys(['python_grader_runtime_error'])

@@ -5,7 +5,7 @@ The parity decisions about python graders live here, each in one function:
 died) and `timeout_outcome` (the wall-time limit). `graderkit._run.sandbox_worker.coerce_reward`
 decides which return values are rewards.
 
-Example:
+Examples:
     >>> timeout_outcome(Limits(timeout_s=2)).errors
     {'unresponsive_reward_error': 'grade() did not return within the 2 s wall-time limit; the worker was killed'}
 """

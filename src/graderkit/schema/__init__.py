@@ -9,7 +9,7 @@ It has three entry points in ``$defs``:
 * ``evals_testing_criterion``: one item of an Evals ``testing_criteria`` list;
 * ``multi_sub_grader``: one value of a multi grader's ``graders`` map.
 
-Example:
+Examples:
     >>> from graderkit.schema import validate_payload
     >>> validate_payload({"type": "python", "source": "def grade(sample, item):\\n    return 1\\n"})
     []
@@ -48,7 +48,7 @@ def schema_path() -> pathlib.Path:
     Returns:
         The schema file's path (inside the installed package).
 
-    Example:
+    Examples:
         >>> schema_path().name
         'grader.schema.json'
     """
@@ -61,7 +61,7 @@ def load_schema() -> dict[str, Any]:
     Returns:
         The JSON Schema document, whose root is the fine-tuning entry point.
 
-    Example:
+    Examples:
         >>> sorted(load_schema()["$defs"])[:3]
         ['content_array_item', 'content_part', 'endpoint']
     """
@@ -87,7 +87,7 @@ def validate_payload(payload: dict[str, Any], target: Target = "fine_tuning") ->
     Raises:
         ValueError: ``target`` is not ``"fine_tuning"`` or ``"evals"``.
 
-    Example:
+    Examples:
         >>> validate_payload({"type": "multi", "graders": [], "calculate_output": "1"})
         ["graders: [] is not of type 'object'"]
     """

@@ -121,7 +121,7 @@ def judge_reply(result: object, steps: Iterable[tuple[str, str]] = (), **kw: Any
         steps: ``(description, conclusion)`` pairs.
         **kw: other [`ChatCompletion`][graderkit.testing.fake_openai.ChatCompletion] fields.
 
-    Example:
+    Examples:
         >>> judge_reply(1).content
         '{"steps": [], "result": 1}'
     """

@@ -14,7 +14,7 @@ It is a small asyncio HTTP/1.1 server (keep-alive, no thread per connection) run
 background thread, bound to 127.0.0.1; it costs far less CPU per request than the client, so a
 benchmark measures the client. It stops itself after ``lifetime`` seconds.
 
-Example:
+Examples:
     >>> from openai import OpenAI
     >>> with FakeOpenAI() as server:
     ...     server.enqueue(judge_reply(0.75))
