@@ -17,7 +17,6 @@ Examples:
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -256,22 +255,16 @@ def _distributions(c: Comparison) -> str:
         title="Score histograms",
         ylabel="lines",
     )
-    delta_edges = [-1.0 + i * 0.1 for i in range(21)]
-    counts = [0] * 20
-    for d in c.paired:
-        counts[min(max(int((d.delta + 1.0) / 0.1 + 1e-9), 0), 19)] += 1
-    colors = [
-        BUCKET_COLORS["off"] if hi <= 0 else BUCKET_COLORS["perfect"] if lo >= 0 else "#adb5bd"
-        for lo, hi in itertools.pairwise(delta_edges)
-    ]
+    counts, colors = _delta_bins(c)
     deltas = histogram(
         counts,
-        edges=[round(e, 1) for e in delta_edges],
+        edges=[round(-1.05 + i * 0.1, 2) for i in range(22)],
         colors=colors,
         title="Per-item difference",
         xlabel=f"{lb} minus {la} (item mean over runs)",
         ylabel="items",
         every=5,
+        centered=True,
     )
     return section(
         "Score distributions",
@@ -279,11 +272,21 @@ def _distributions(c: Comparison) -> str:
         paired,
         legend([(la, _COLORS[0]), (lb, _COLORS[1])]),
         '<h2 style="margin-top:18px">Per-item difference</h2>',
-        '<p class="hint">Each item\'s mean over runs, second file minus first: right of 0 '
-        "improved, left of 0 got worse.</p>",
+        '<p class="hint">Each item\'s mean over runs, second file minus first, in bins of 0.1: '
+        "right of 0 improved, left of 0 got worse, the grey bar is within 0.05 of no change.</p>",
         deltas,
         anchor="distributions",
     )
+
+
+def _delta_bins(c: Comparison) -> tuple[list[int], list[str]]:
+    """21 bins of width 0.1 centred on -1, -0.9, ..., 1: the middle one holds the ties."""
+    counts = [0] * 21
+    for d in c.paired:
+        counts[min(max(round(d.delta * 10), -10), 10) + 10] += 1
+    worse, better = BUCKET_COLORS["off"], BUCKET_COLORS["perfect"]
+    colors = [worse] * 10 + ["#adb5bd"] + [better] * 10
+    return counts, colors
 
 
 def _subgraders(c: Comparison) -> str:

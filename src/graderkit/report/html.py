@@ -84,6 +84,7 @@ td.id{white-space:nowrap;font-weight:600}
 .text{font-family:ui-monospace,"DejaVu Sans Mono",Menlo,monospace;font-size:12.5px;
  white-space:pre-wrap;word-break:break-word}
 .ref{color:#2b8a3e}
+td .text{min-width:9em}
 .chip{display:inline-block;background:#edf2ff;color:#364fc7;border-radius:6px;padding:0 6px;
  margin:0 4px 3px 0;font-size:12px;white-space:nowrap}
 .chip.flag{background:#fff0f0;color:#c92a2a}

@@ -78,15 +78,20 @@ def _frame(title: str, ymax: int, step: int, ylabel: str) -> list[str]:
     return parts
 
 
-def _x_axis(edges: Sequence[float], xlabel: str, every: int) -> list[str]:
+def _x_axis(edges: Sequence[float], xlabel: str, every: int, centered: bool) -> list[str]:
+    """Ticks at every ``every``-th edge, or, ``centered``, at every ``every``-th bin centre."""
     plot_w = _W - _LEFT - _RIGHT
     base = _H - _BOTTOM
     parts = [f'<line x1="{_LEFT}" y1="{base}" x2="{_W - _RIGHT}" y2="{base}" stroke="{_AXIS}"/>']
     n = len(edges) - 1
-    for i, edge in enumerate(edges):
+    if centered:
+        marks = [(i + 0.5, round((edges[i] + edges[i + 1]) / 2, 9)) for i in range(n)]
+    else:
+        marks = [(float(i), edge) for i, edge in enumerate(edges)]
+    for i, (at, edge) in enumerate(marks):
         if i % every:
             continue
-        x = _LEFT + plot_w * i / n
+        x = _LEFT + plot_w * at / n
         parts.append(
             f'<line x1="{x:.1f}" y1="{base}" x2="{x:.1f}" y2="{base + 4}" stroke="{_AXIS}"/>'
         )
@@ -110,8 +115,10 @@ def histogram(
     xlabel: str = "reward",
     ylabel: str = "count",
     every: int = 2,
+    centered: bool = False,
 ) -> str:
-    """A vertical bar chart of ``counts`` over bins ``edges`` (one more edge than counts).
+    """A vertical bar chart of ``counts`` over bins ``edges`` (one more edge than counts);
+    ``centered`` labels bin centres instead of edges.
 
     Raises:
         ValueError: when the lengths disagree.
@@ -126,6 +133,7 @@ def histogram(
         ylabel=ylabel,
         every=every,
         colors=colors,
+        centered=centered,
     )
 
 
@@ -138,6 +146,7 @@ def grouped_histogram(
     ylabel: str = "count",
     every: int = 2,
     colors: Sequence[str] | None = None,
+    centered: bool = False,
 ) -> str:
     """Side-by-side bars per bin, one per series (``colors`` overrides per bin for one series)."""
     n = len(edges) - 1
@@ -159,7 +168,7 @@ def grouped_histogram(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(bar_w - 1, 1):.1f}" height="{h:.1f}" '
                 f'fill="{escape(fill)}" rx="2"><title>{escape(tip)}</title></rect>'
             )
-    parts += _x_axis(edges, xlabel, every)
+    parts += _x_axis(edges, xlabel, every, centered)
     parts.append("</svg>")
     return "".join(parts)
 
