@@ -50,7 +50,7 @@ class ProbeFinding:
         rewrite: the rewrite.
         examples: every compared row, highest margin first.
         flagged: the rows where the rewrite won (see
-            [`violates`][graderkit.testing.probes.ProbeFinding.violates]).
+            [`violates`][graderkit.testing.probe_report.ProbeFinding.violates]).
         errored: error flag -> how many probe answers raised it.
     """
 

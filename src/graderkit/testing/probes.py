@@ -80,7 +80,7 @@ def probe(
         max_items: probe only the first rows (model graders cost one call per row and probe).
 
     Returns:
-        A [`ProbeReport`][graderkit.testing.probes.ProbeReport]; ``report.ok`` is False when a
+        A [`ProbeReport`][graderkit.testing.probe_report.ProbeReport]; ``report.ok`` is False when a
         ``below_gold`` or ``not_above_wrong`` rewrite wins on any row.
     """
     rows = list(items)[:max_items]
