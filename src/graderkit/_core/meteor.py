@@ -57,7 +57,7 @@ def meteor(
     Returns:
         The METEOR score in ``[0, 1)``.
 
-    Example:
+    Examples:
         >>> meteor("the cat sat", "the cat sat", lambda word: frozenset())
         0.9814814814814815
     """
@@ -82,7 +82,7 @@ def score_alignment(hypothesis_length: int, reference_length: int, matches: list
     Returns:
         ``(1 - gamma * (chunks / m) ** beta) * fmean``, or 0.0 without any match.
 
-    Example:
+    Examples:
         >>> score_alignment(2, 2, [(0, 1), (1, 0)])
         0.5
     """
@@ -118,7 +118,7 @@ def align(
     Returns:
         Matched (hypothesis position, reference position) pairs sorted by hypothesis position.
 
-    Example:
+    Examples:
         >>> align(["a", "cats", "b"], ["cat", "a"], lambda word: frozenset())
         [(0, 1), (1, 0)]
     """
@@ -199,6 +199,8 @@ def _pair_synonyms(
     """
     ref_set = set(ref)
     findable = ref_set if vocabulary is None else ref_set.intersection(vocabulary)
+    if not findable and ref_set.isdisjoint(hyp):
+        return []  # no reference word can be anybody's synonym
     candidates: list[AbstractSet[str]] = []
     for word in hyp:
         shared = synonyms(word).intersection(findable) if findable else frozenset()
@@ -228,7 +230,7 @@ def count_chunks(matches: Sequence[Pair]) -> int:
     Returns:
         The number of chunks.
 
-    Example:
+    Examples:
         >>> count_chunks([(0, 0), (1, 1), (2, 5)])
         2
     """
@@ -249,7 +251,7 @@ def porter_stem(word: str) -> str:
     Returns:
         Its Porter stem, exactly nltk's.
 
-    Example:
+    Examples:
         >>> porter_stem("sitting")
         'sit'
     """

@@ -37,7 +37,7 @@ class WordNetSynonyms:
         reader: an nltk ``WordNetCorpusReader``.
         cache_size: how many words to remember.
 
-    Example:
+    Examples:
         >>> from graderkit._run.wordnet import load_wordnet, locate_wordnet
         >>> synonyms = WordNetSynonyms(load_wordnet(locate_wordnet()))
         >>> sorted(synonyms("sit"))
@@ -56,10 +56,11 @@ class WordNetSynonyms:
                 name for table in self._names.values() for names in table.values() for name in names
             )
             look_up = self._from_table
-        self._cached: Callable[[str], frozenset[str]] = lru_cache(maxsize=cache_size)(look_up)
+        self.look_up: Callable[[str], frozenset[str]] = lru_cache(maxsize=cache_size)(look_up)
+        """The cached look-up itself (what ``__call__`` calls)."""
 
     def __call__(self, word: str) -> frozenset[str]:
-        return self._cached(word)
+        return self.look_up(word)
 
     def _from_table(self, word: str) -> frozenset[str]:
         """nltk ``synsets``: lowercase, each part of speech, each ``_morphy`` form, its offsets."""
