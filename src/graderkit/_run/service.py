@@ -10,7 +10,7 @@ use the client's generic ``post`` so the body is sent exactly as graderkit built
 (429, 5xx, connection errors; ``Retry-After`` honoured) and then raise
 ``ServiceError``.
 
-Example:
+Examples:
     >>> import asyncio
     >>> from graderkit.testing.fake_openai import FakeOpenAI
     >>> async def main(url):
