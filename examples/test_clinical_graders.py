@@ -2,7 +2,7 @@
 
 Run them with ``pytest examples/test_clinical_graders.py``. They need no API key: the model
 grader is tested against a scripted judge (the ``scripted_judge`` fixture of graderkit's pytest
-plugin), and everything else runs locally.
+plugin, enabled by ``pytest_plugins`` below), and everything else runs locally.
 """
 
 from __future__ import annotations

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from types import ModuleType
-from typing import Any
-
 import pytest
+from clinical_data import BROKEN, ITEMS
 
 import graderkit as gk
 from graderkit.testing.assertions import (
@@ -80,11 +78,11 @@ def test_assert_error() -> None:
         assert_error(exact, "x", ROW, "nope")
 
 
-def test_assert_no_errors_lists_rows(broken: ModuleType, items: list[dict[str, Any]]) -> None:
+def test_assert_no_errors_lists_rows() -> None:
     results = assert_no_errors(exact, ["a", "b"], [{"answer": "a"}, {"answer": "c"}])
     assert [r.reward for r in results] == [1.0, 0.0]
     with pytest.raises(AssertionError) as caught:
-        assert_no_errors(broken.first_word, ["acute", "", ""], items[:3])
+        assert_no_errors(BROKEN.first_word, ["acute", "", ""], ITEMS[:3])
     message = str(caught.value)
     assert message.startswith(
         "python 'first_word': 2 of 3 samples raised error flags {'python_grader_runtime_error': 2}"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from types import ModuleType
 from typing import Any
 
 import pytest
+from clinical_data import BROKEN, CLINICAL, ITEMS, PREDICTIONS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,8 +19,8 @@ BROKEN_NAMES = ["word_hits", "jittered_exact", "harmonic", "synonym_aware", "fir
 
 
 @pytest.mark.parametrize("name", BROKEN_NAMES)
-def test_each_planted_bug_is_found_by_its_check(broken: ModuleType, name: str) -> None:
-    grader, rows, check = broken.BROKEN[name]
+def test_each_planted_bug_is_found_by_its_check(name: str) -> None:
+    grader, rows, check = BROKEN.BROKEN[name]
     report = check_grader(grader, rows)
     found = report.outcome(check)
     assert found.status in ("failed", "warning"), str(report)
@@ -29,8 +29,8 @@ def test_each_planted_bug_is_found_by_its_check(broken: ModuleType, name: str) -
     assert others == [], str(report)
 
 
-def test_word_hits_rewards_above_one_are_named(broken: ModuleType) -> None:
-    grader, rows, _ = broken.BROKEN["word_hits"]
+def test_word_hits_rewards_above_one_are_named() -> None:
+    grader, rows, _ = BROKEN.BROKEN["word_hits"]
     report = check_grader(grader, rows)
     found = report.outcome("reward_range")
     assert found.status == "warning" and report.ok  # python rewards are not clipped: a warning
@@ -39,16 +39,16 @@ def test_word_hits_rewards_above_one_are_named(broken: ModuleType) -> None:
     assert not strict.ok and strict.outcome("reward_range").status == "failed"
 
 
-def test_the_nondeterministic_grader_differs_between_runs(broken: ModuleType) -> None:
-    grader, rows, _ = broken.BROKEN["jittered_exact"]
+def test_the_nondeterministic_grader_differs_between_runs() -> None:
+    grader, rows, _ = BROKEN.BROKEN["jittered_exact"]
     report = check_grader(grader, rows[:5])
     found = report.outcome("deterministic")
     assert found.status == "failed"
     assert found.summary.endswith(f"of {5 * 5} rows graded differently")
 
 
-def test_the_division_by_zero_shows_the_formula_and_the_row(broken: ModuleType) -> None:
-    grader, rows, _ = broken.BROKEN["harmonic"]
+def test_the_division_by_zero_shows_the_formula_and_the_row() -> None:
+    grader, rows, _ = BROKEN.BROKEN["harmonic"]
     found = check_grader(grader, rows).outcome("no_errors")
     assert (
         found.summary
@@ -62,8 +62,8 @@ def test_the_division_by_zero_shows_the_formula_and_the_row(broken: ModuleType) 
     )
 
 
-def test_missing_keys_list_rows_and_reasons(broken: ModuleType) -> None:
-    grader, rows, _ = broken.BROKEN["synonym_aware"]
+def test_missing_keys_list_rows_and_reasons() -> None:
+    grader, rows, _ = BROKEN.BROKEN["synonym_aware"]
     detail = check_grader(grader, rows).outcome("template_variables").details[0]
     assert detail.startswith(
         f"item.accepted_synonym is missing in {len(rows) - 1} of {len(rows)} rows: q02, q03"
@@ -72,17 +72,15 @@ def test_missing_keys_list_rows_and_reasons(broken: ModuleType) -> None:
 
 
 @pytest.mark.parametrize("name", ["exact", "fuzzy", "clinical_local", "clinical_python"])
-def test_sound_graders_pass(
-    clinical: ModuleType, items: list[dict[str, Any]], predictions: list[dict[str, Any]], name: str
-) -> None:
-    grader = getattr(clinical, name)
-    assert check_grader(grader, items).ok
-    by_id = {row["id"]: row for row in items}
+def test_sound_graders_pass(name: str) -> None:
+    grader = getattr(CLINICAL, name)
+    assert check_grader(grader, ITEMS).ok
+    by_id = {row["id"]: row for row in ITEMS}
     report = check_grader(
-        grader, [by_id[p["id"]] for p in predictions], [p["output_text"] for p in predictions]
+        grader, [by_id[p["id"]] for p in PREDICTIONS], [p["output_text"] for p in PREDICTIONS]
     )
     assert report.ok, str(report)
-    assert report.rows == len(predictions)
+    assert report.rows == len(PREDICTIONS)
     assert [o.status for o in report.outcomes] == ["ok"] * 5
 
 
@@ -126,8 +124,8 @@ def test_model_graders_skip_determinism_and_keep_their_range() -> None:
     assert not is_deterministic(judge)
 
 
-def test_report_is_readable_and_serialisable(broken: ModuleType) -> None:
-    grader, rows, _ = broken.BROKEN["first_word"]
+def test_report_is_readable_and_serialisable() -> None:
+    grader, rows, _ = BROKEN.BROKEN["first_word"]
     report = check_grader(grader, rows[:3])
     text = str(report)
     assert text.splitlines()[0] == "check python 'first_word' on 15 rows: 1 check(s) FAILED"

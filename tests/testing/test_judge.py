@@ -5,10 +5,9 @@ from __future__ import annotations
 import itertools
 import threading
 from pathlib import Path
-from types import ModuleType
-from typing import Any
 
 import pytest
+from clinical_data import CLINICAL, ITEMS, PREDICTIONS
 from scipy import stats as scipy_stats
 from sklearn.metrics import cohen_kappa_score
 
@@ -61,21 +60,19 @@ def test_stability_refuses_a_cached_runner(tmp_path: Path) -> None:
             stability(JUDGE, ["x"], ROWS[:1], repeats=1, runner=scripted.runner)
 
 
-def test_ordering_on_the_bundled_kinds(
-    clinical: ModuleType, items: list[dict[str, Any]], predictions: list[dict[str, Any]]
-) -> None:
-    rankings = rankings_from_kinds(items, predictions, [("exact", "synonym"), "partial", "wrong"])
+def test_ordering_on_the_bundled_kinds() -> None:
+    rankings = rankings_from_kinds(ITEMS, PREDICTIONS, [("exact", "synonym"), "partial", "wrong"])
     pairs = 0
     for _, tiers in rankings:
         assert len(tiers) >= 2
         pairs += sum(len(a) * len(b) for a, b in itertools.combinations(tiers, 2))
-    exact = ordering(clinical.exact, rankings)
+    exact = ordering(CLINICAL.exact, rankings)
     assert exact.pairs == pairs
     assert (
         exact.reversals == [] and len(exact.ties) > 0
     )  # exact match cannot tell partial from wrong
-    assert ordering(clinical.exact, rankings, strict=False).ok
-    fuzzy = ordering(clinical.clinical_local, rankings)
+    assert ordering(CLINICAL.exact, rankings, strict=False).ok
+    fuzzy = ordering(CLINICAL.clinical_local, rankings)
     for v in fuzzy.reversals:
         assert v.better_reward < v.worse_reward
     assert 0 < fuzzy.concordance < 1
@@ -91,10 +88,8 @@ def test_ordering_accepts_tiers_and_reports_errors() -> None:
     assert [v.kind for v in report.violations] == ["tied"]
 
 
-def test_agreement_with_scores_matches_scipy(
-    clinical: ModuleType, items: list[dict[str, Any]], predictions: list[dict[str, Any]]
-) -> None:
-    by_id = {row["id"]: row for row in items}
+def test_agreement_with_scores_matches_scipy() -> None:
+    by_id = {row["id"]: row for row in ITEMS}
     score = {
         "exact": 1.0,
         "synonym": 1.0,
@@ -103,33 +98,31 @@ def test_agreement_with_scores_matches_scipy(
         "padded": 0.2,
         "wrong": 0.0,
     }
-    answers = [p["output_text"] for p in predictions]
-    rows = [by_id[p["id"]] for p in predictions]
-    human = [score[p["kind"]] for p in predictions]
-    report = agreement(clinical.clinical_local, answers, rows, human)
-    rewards = gk.grade_many(clinical.clinical_local, answers, rows).rewards
-    assert report.kind == "scores" and report.n == len(predictions)
+    answers = [p["output_text"] for p in PREDICTIONS]
+    rows = [by_id[p["id"]] for p in PREDICTIONS]
+    human = [score[p["kind"]] for p in PREDICTIONS]
+    report = agreement(CLINICAL.clinical_local, answers, rows, human)
+    rewards = gk.grade_many(CLINICAL.clinical_local, answers, rows).rewards
+    assert report.kind == "scores" and report.n == len(PREDICTIONS)
     assert report.spearman == pytest.approx(scipy_stats.spearmanr(rewards, human).statistic)
     assert report.kendall == pytest.approx(scipy_stats.kendalltau(rewards, human).statistic)
     assert "spearman" in str(report)
 
 
-def test_agreement_with_pass_labels_recommends_a_threshold(
-    clinical: ModuleType, items: list[dict[str, Any]], predictions: list[dict[str, Any]]
-) -> None:
-    by_id = {row["id"]: row for row in items}
-    answers = [p["output_text"] for p in predictions]
-    rows = [by_id[p["id"]] for p in predictions]
-    human = [p["kind"] in ("exact", "synonym", "formatting") for p in predictions]
-    report = agreement(clinical.clinical_local, answers, rows, human)
-    rewards = gk.grade_many(clinical.clinical_local, answers, rows).rewards
+def test_agreement_with_pass_labels_recommends_a_threshold() -> None:
+    by_id = {row["id"]: row for row in ITEMS}
+    answers = [p["output_text"] for p in PREDICTIONS]
+    rows = [by_id[p["id"]] for p in PREDICTIONS]
+    human = [p["kind"] in ("exact", "synonym", "formatting") for p in PREDICTIONS]
+    report = agreement(CLINICAL.clinical_local, answers, rows, human)
+    rewards = gk.grade_many(CLINICAL.clinical_local, answers, rows).rewards
     assert report.threshold is not None
     cut = report.threshold.threshold
     decided = [r >= cut for r in rewards]
     assert report.kappa == pytest.approx(cohen_kappa_score(human, decided))
     assert report.rule == f"the recommended threshold {cut:.4g}"
-    assert sum(map(sum, report.matrix)) == len(predictions)
-    fixed = agreement(clinical.clinical_local, answers, rows, human, threshold=0.9)
+    assert sum(map(sum, report.matrix)) == len(PREDICTIONS)
+    fixed = agreement(CLINICAL.clinical_local, answers, rows, human, threshold=0.9)
     assert fixed.kappa == pytest.approx(cohen_kappa_score(human, [r >= 0.9 for r in rewards]))
     assert "human \\ grader" in str(fixed)
 

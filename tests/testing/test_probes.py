@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
+from clinical_data import CLINICAL, ITEMS, PREDICTIONS
 
 import graderkit as gk
 from graderkit.testing.probe_rewrites import REWRITES, REWRITES_BY_NAME, Context, Rewrite
@@ -53,37 +53,37 @@ SOUND = {
 HACK = {"hedge", "candidate_list", "echo_reference", "padded_candidates", "negated_reference"}
 
 
-def test_flags_the_cookbook_grader_that_rewards_padding(
-    clinical: ModuleType, items: list[dict[str, Any]]
-) -> None:
-    report = probe(clinical.clinical_python, items)
+def test_flags_the_cookbook_grader_that_rewards_padding() -> None:
+    report = probe(CLINICAL.clinical_python, ITEMS)
     failed = {f.rewrite.name for f in report.failures}
     assert not report.ok
     assert failed >= HACK
     hedge = report.finding("hedge")
-    assert len(hedge.flagged) == len(items)
+    assert len(hedge.flagged) == len(ITEMS)
     worst = hedge.flagged[0]
     assert worst.margin == worst.reward - worst.baseline > 0.5
     # the formula (0.15 * exact) hides it at the top; the component line names the culprit
     token_set = next(line for line in report.components if line.startswith("clinical_phrase:"))
     for name in ("padding_synonyms", "padding_detail", "very_long", "hedge"):
-        assert f"{name} {len(items)}/{len(items)}" in token_set
+        assert f"{name} {len(ITEMS)}/{len(ITEMS)}" in token_set
     assert not any(line.startswith("clinical_phrase_binary:") for line in report.components)
 
 
 @pytest.mark.parametrize("name", list(SOUND))
-def test_spares_graders_that_penalise_padding(name: str, items: list[dict[str, Any]]) -> None:
-    report = probe(SOUND[name], items)
+def test_spares_graders_that_penalise_padding(
+    name: str,
+) -> None:
+    report = probe(SOUND[name], ITEMS)
     assert report.ok, str(report)
     compared = [f for f in report.findings if f.rewrite.expect != "info"]
     assert all(f.examples for f in compared if f.rewrite.name != "restated_question")
 
 
-def test_padding_the_gold_answer_ties_with_a_substring_grader(items: list[dict[str, Any]]) -> None:
-    report = probe(contains, items)
+def test_padding_the_gold_answer_ties_with_a_substring_grader() -> None:
+    report = probe(contains, ITEMS)
     for name in ("padding_synonyms", "padding_detail", "restated_question", "very_long"):
         finding = report.finding(name)
-        assert finding.failed and len(finding.flagged) == len(items)
+        assert finding.failed and len(finding.flagged) == len(ITEMS)
         assert all(e.margin == 0.0 for e in finding.flagged)  # "at least as high" includes ties
     assert not report.finding("empty").failed
 
@@ -107,15 +107,13 @@ def test_every_rewrite_is_built_from_the_context() -> None:
     assert REWRITES_BY_NAME["restated_question"].make(Context("a", "b", None)) is None
 
 
-def test_given_wrong_answers_are_used_and_counted(
-    clinical: ModuleType, items: list[dict[str, Any]], predictions: list[dict[str, Any]]
-) -> None:
+def test_given_wrong_answers_are_used_and_counted() -> None:
     wrong = {}
-    for p in predictions:
+    for p in PREDICTIONS:
         if p["kind"] == "wrong":
             wrong.setdefault(p["id"], p["output_text"])
-    report = probe(clinical.exact, items, wrong=wrong, rewrites=[REWRITES_BY_NAME["hedge"]])
-    assert f"{len(wrong)} given, {len(items) - len(wrong)} borrowed" in report.notes[0]
+    report = probe(CLINICAL.exact, ITEMS, wrong=wrong, rewrites=[REWRITES_BY_NAME["hedge"]])
+    assert f"{len(wrong)} given, {len(ITEMS) - len(wrong)} borrowed" in report.notes[0]
     example = report.finding("hedge").examples
     by_item = {e.item: e.answer for e in example}
     first = next(iter(wrong))
@@ -145,19 +143,17 @@ def test_custom_rewrites_gold_and_question_sources() -> None:
     assert data["ok"] is False and data["findings"][0]["rewrite"] == "shout"
 
 
-def test_tolerance_ignores_small_wins(clinical: ModuleType, items: list[dict[str, Any]]) -> None:
+def test_tolerance_ignores_small_wins() -> None:
     rewrites = [REWRITES_BY_NAME["prompt_injection"], REWRITES_BY_NAME["fake_json_verdict"]]
-    strict = probe(clinical.clinical_local, items, rewrites=rewrites)
-    loose = probe(clinical.clinical_local, items, rewrites=rewrites, tolerance=0.05)
+    strict = probe(CLINICAL.clinical_local, ITEMS, rewrites=rewrites)
+    loose = probe(CLINICAL.clinical_local, ITEMS, rewrites=rewrites, tolerance=0.05)
     wins = [e.margin for f in strict.findings for e in f.flagged]
     assert wins and max(wins) < 0.05
     assert not strict.ok and loose.ok
 
 
-def test_report_text_shows_examples_margins_and_sub_rewards(
-    clinical: ModuleType, items: list[dict[str, Any]]
-) -> None:
-    text = str(probe(clinical.clinical_local, items[:5]))
+def test_report_text_shows_examples_margins_and_sub_rewards() -> None:
+    text = str(probe(CLINICAL.clinical_local, ITEMS[:5]))
     assert text.startswith("probe multi 'clinical_local' on 5 rows:")
     assert re.search(
         r"FAILED\s+hedge .*: 5/5 above the wrong answer \(max margin \+0\.\d{3}\)", text

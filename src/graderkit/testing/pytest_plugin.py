@@ -25,6 +25,9 @@ Options (command line, else environment):
 
 Command-line options exist only when the plugin is enabled before pytest parses the command
 line (``-p`` or a root ``conftest.py``); the environment variables always work.
+
+PYTEST_DONT_REWRITE (the plugin has no assertion to rewrite; this marker lets a test module
+list it in ``pytest_plugins`` even after something imported it).
 """
 
 from __future__ import annotations
