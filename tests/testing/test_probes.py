@@ -10,11 +10,13 @@ from typing import Any
 
 import pytest
 from clinical_data import CLINICAL, ITEMS, PREDICTIONS
+from hypothesis import HealthCheck, given, settings
 
 import graderkit as gk
 from graderkit.testing.probe_rewrites import REWRITES, REWRITES_BY_NAME, Context, Rewrite
 from graderkit.testing.probes import probe
 from graderkit.testing.scripted_judge import JudgeCall, ScriptedJudge
+from graderkit.testing.strategies import graders
 
 exact = gk.string_check("{{ sample.output_text }}", "{{ item.reference_answer }}", name="exact")
 fuzzy = gk.text_similarity("{{ sample.output_text }}", "{{ item.reference_answer }}", name="fuzzy")
@@ -242,3 +244,17 @@ def test_model_probes_use_the_cache_and_the_cassette(tmp_path: Path) -> None:
         replayed = probe(JUDGE, ROWS, rewrites=rewrites, runner=runner)
     assert replayed.to_dict() == recorded.to_dict()
     assert replayed.finding("prompt_injection").flagged
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.too_slow])
+@given(graders(model_graders=False))
+def test_probe_never_raises_on_generated_graders(grader: gk.GraderBase) -> None:
+    rows = [
+        {"id": "a", "reference_answer": "acute gout"},
+        {"id": "b", "reference_answer": "sepsis"},
+    ]
+    report = probe(grader, rows, gold="reference_answer")
+    assert [f.rewrite.name for f in report.findings] == [r.name for r in REWRITES]
+    for finding in report.findings:
+        assert all(e.margin == e.reward - e.baseline for e in finding.flagged)
+    assert report.ok == (not report.failures)
