@@ -29,7 +29,9 @@ def _blocks(page: Path) -> list[str]:
     return [textwrap.dedent(m.group(2)) for m in FENCE.finditer(page.read_text(encoding="utf-8"))]
 
 
-@pytest.mark.parametrize("page", [p for p in PAGES if _blocks(p)], ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize(
+    "page", [p for p in PAGES if _blocks(p)], ids=lambda p: str(p.relative_to(ROOT))
+)
 def test_python_blocks_run(page: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
     namespace: dict[str, object] = {"__name__": f"docs_{page.stem}", "TMP": tmp_path}
@@ -49,7 +51,9 @@ def test_python_blocks_run(page: Path, tmp_path: Path, monkeypatch: pytest.Monke
 def test_cli_reference_is_up_to_date() -> None:
     done = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "gen_cli_docs.py"), "--check"],
-        capture_output=True, text=True, env={**os.environ, "COLUMNS": "100"},
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "100"},
     )
     assert done.returncode == 0, done.stderr
 
@@ -57,7 +61,13 @@ def test_cli_reference_is_up_to_date() -> None:
 EXAMPLES = sorted((ROOT / "examples").rglob("*.py"))
 
 
-@pytest.mark.parametrize("script", [p for p in EXAMPLES if not p.name.startswith("test_")], ids=lambda p: str(p.relative_to(ROOT)))
+@pytest.mark.parametrize(
+    "script",
+    [p for p in EXAMPLES if not p.name.startswith("test_")],
+    ids=lambda p: str(p.relative_to(ROOT)),
+)
 def test_example_scripts_run(script: Path) -> None:
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    done = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, cwd=ROOT, timeout=300
+    )
     assert done.returncode == 0, done.stdout + done.stderr
