@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 NLTK_DATA ?= $(HOME)/nltk_data
 export NLTK_DATA
 
-.PHONY: setup wordnet demo test test-fast lint docs bench clean
+.PHONY: setup wordnet browser demo test test-fast lint docs bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,11 +18,14 @@ setup: $(VENV)/.installed  ## create .venv with graderkit and its dev tools
 wordnet:  ## WordNet 3.0 for meteor, from Debian packages (no download at run time)
 	bash scripts/install-wordnet.sh "$(NLTK_DATA)"
 
+browser:  ## Debian's chromium, for the HTML report's headless-browser test
+	bash scripts/install-chromium.sh
+
 demo: setup  ## grade the bundled clinical example and print a summary (no API key)
 	$(VENV)/bin/graderkit grade examples/clinical/graders.py:clinical_python \
 	    --data examples/clinical/items.jsonl --samples examples/clinical/predictions.jsonl
 
-test: setup wordnet  ## the whole test suite, as CI runs it
+test: setup wordnet browser  ## the whole test suite, as CI runs it
 	$(PY) -m pytest
 
 test-fast: setup  ## skip the suites marked slow
