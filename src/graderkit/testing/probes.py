@@ -118,7 +118,7 @@ def _contexts(
     question: Source,
     key: str,
 ) -> tuple[list[Context | None], str]:
-    get_gold = _source(gold, lambda row: row.get(gold_key(grader, rows)))
+    get_gold = _source(gold if gold is not None else gold_key(grader, rows), lambda row: None)
     golds = [get_gold(row) for row in rows]
     texts = [g for g in golds if isinstance(g, str)]
     borrowed = iter(borrowed_answers(texts))
