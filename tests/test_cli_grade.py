@@ -289,3 +289,30 @@ def test_data_check_strict_fails_on_warnings(
     code, text = _main(capsys, *args)
     assert code == 0 and "warning  empty answer: 1 row: line 1 (id q01)" in text
     assert main([*args, "--strict"]) == 1
+
+
+def test_ctrl_c_stops_cleanly_and_the_next_run_finishes(tmp_path: Path) -> None:
+    grader_py = tmp_path / "slow_graders.py"
+    grader_py.write_text(SLOW_GRADER)
+    grader = f"{grader_py}:slow_exact"
+    samples = _predictions(tmp_path / "preds.jsonl", runs=10)  # 360 samples
+    clean, out = tmp_path / "clean.jsonl", tmp_path / "out.jsonl"
+    grade_file(load_grader(grader), ITEMS, samples, clean, concurrency=8)
+    cmd = _grade_cmd(grader, samples, out, "--concurrency", "8")
+    proc = subprocess.Popen(
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT
+    )
+    deadline = time.monotonic() + 60
+    while not (out.exists() and out.stat().st_size > clean.stat().st_size // 3):
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.002)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted: run the same command again to resume" in err
+    partial = out.read_bytes()
+    assert partial.endswith(b"\n"), "a worker wrote after the file was closed, or a line is torn"
+    assert 0 < partial.count(b"\n") < 360
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert done.returncode == 0 and "torn" not in done.stdout
+    _assert_same_as_clean(out, clean)

@@ -30,10 +30,12 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from graderkit._core.batch import BatchResult
 from graderkit._core.models import GraderBase
@@ -153,7 +155,7 @@ def grade_file(
                 else:
                     width = concurrency or active.concurrency
                     job = _grade_async(active, grader, pending, results, key, bar, counts, width)
-                    active._run_coroutine(job)
+                    _run_on(active, job)
             finally:
                 bar.close()
             summary = results.summary.build(price_for)
@@ -167,6 +169,29 @@ def grade_file(
         Path(out), summary, counts.graded, counts.skipped, counts.repeated, results.torn,
         time.perf_counter() - start, notes,
     )  # fmt: skip
+
+
+def _run_on(runner: Runner, job: Coroutine[Any, Any, None]) -> None:
+    """Run ``job`` on the runner's event loop (where its engines live) and wait for it.
+
+    When the wait is interrupted (Ctrl-C), the job is cancelled and awaited first, so no
+    worker writes to the results file after it is closed.
+    """
+    finished = threading.Event()
+
+    async def guarded() -> None:
+        try:
+            await job
+        finally:
+            finished.set()
+
+    future = asyncio.run_coroutine_threadsafe(guarded(), runner._ensure_loop())
+    try:
+        future.result()
+    except BaseException:
+        future.cancel()  # cancels the task; its workers stop at their next await
+        finished.wait(timeout=30)
+        raise
 
 
 def _pending(tasks: Iterator[Task], results: ResultsFile, counts: _Counts) -> Iterator[Task]:
