@@ -208,3 +208,8 @@ def test_memory_stays_flat_as_predictions_grow(tmp_path: Path) -> None:
         peaks.append(tracemalloc.get_traced_memory()[1])
         tracemalloc.stop()
     assert peaks[1] < 1.2 * peaks[0], peaks
+
+
+def test_the_results_folder_is_created(tmp_path: Path) -> None:
+    run = grade_file(LOCAL, ITEMS, PREDICTIONS, tmp_path / "new" / "folder" / "out.jsonl")
+    assert run.out.is_file() and run.graded == 108

@@ -139,3 +139,14 @@ def test_check_dataset_reports_bad_lines_instead_of_raising(tmp_path: Path) -> N
         exact, [{"id": "a", "answer": "x"}], [{"id": "a", "output_text": "x"}], rft=False
     )
     assert in_memory.ok and in_memory.problems == ()
+
+
+def test_a_missing_file_is_a_data_error_naming_it(tmp_path: Path) -> None:
+    missing = tmp_path / "nope.jsonl"
+    for call in (
+        lambda: list(read_jsonl(missing)),
+        lambda: count_lines(missing),
+        lambda: check_dataset(None, missing),
+    ):
+        with pytest.raises(DataError, match=r"nope.jsonl: No such file or directory"):
+            call()

@@ -27,7 +27,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Literal, NamedTuple
+from typing import IO, Any, Literal, NamedTuple
 
 from graderkit._core.dataset_check import DatasetChecker, DatasetReport, Split
 from graderkit._core.models import GraderBase
@@ -54,13 +54,21 @@ class DataError(GraderkitError, ValueError):
     """A data file is malformed; the message names the file and the line."""
 
 
+def _open(path: str | Path, mode: str = "r") -> IO[Any]:
+    """Open a data file; a missing or unreadable file is a `DataError` naming it."""
+    try:
+        return open(path, mode, encoding=None if "b" in mode else "utf-8")
+    except OSError as exc:
+        raise DataError(f"{path}: {exc.strerror or exc}") from None
+
+
 def numbered_rows(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield ``(line number, object)`` for each non-blank line (line numbers start at 1).
 
     Raises:
         DataError: for a line that is not a JSON object (the message names file and line).
     """
-    with open(path, encoding="utf-8") as handle:
+    with _open(path) as handle:
         for number, line in enumerate(handle, 1):
             if not line.strip():
                 continue
@@ -84,7 +92,7 @@ def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
 def count_lines(path: str | Path) -> int:
     """The number of lines of a file (a last line without a newline counts), read in blocks."""
     count, last = 0, b"\n"
-    with open(path, "rb") as handle:
+    with _open(path, "rb") as handle:
         while block := handle.read(1 << 20):
             count += block.count(b"\n")
             last = block[-1:]
@@ -317,7 +325,7 @@ def _lenient(
     if not isinstance(source, (str, Path)):
         yield from enumerate(source, 1)
         return
-    with open(source, encoding="utf-8") as handle:
+    with _open(source) as handle:
         for number, line in enumerate(handle, 1):
             if not line.strip():
                 continue

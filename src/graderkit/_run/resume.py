@@ -97,6 +97,7 @@ class ResultsFile:
         self.done = KeySet()
         self.summary = SummaryBuilder()
         self.torn = False
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         if resume and self.path.exists():
             self._scan()
         self._handle: IO[bytes] | None = open(self.path, "ab" if resume else "wb")  # noqa: SIM115
