@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 NLTK_DATA ?= $(HOME)/nltk_data
 export NLTK_DATA
 
-.PHONY: setup wordnet browser demo test test-fast lint docs bench clean
+.PHONY: setup integrations wordnet browser demo test test-fast lint docs bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +14,15 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 setup: $(VENV)/.installed  ## create .venv with graderkit and its dev tools
+
+# The integrations' test dependencies. torch comes first and pinned: the CPU build of 2.13.0 is
+# what this project's machines carry; an unpinned torch would pull a multi-GB CUDA build.
+$(VENV)/.integrations: $(VENV)/.installed
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev,docs,trl,ray,verifiers]'
+	touch $@
+
+integrations: $(VENV)/.integrations  ## + TRL, Ray and verifiers (for their integration tests)
 
 wordnet:  ## WordNet 3.0 for meteor, from Debian packages (no download at run time)
 	bash scripts/install-wordnet.sh "$(NLTK_DATA)"
@@ -25,7 +34,7 @@ demo: setup  ## grade the bundled clinical example and print a summary (no API k
 	$(VENV)/bin/graderkit grade examples/clinical/graders.py:clinical_python \
 	    --data examples/clinical/items.jsonl --samples examples/clinical/predictions.jsonl
 
-test: setup wordnet browser  ## the whole test suite, as CI runs it
+test: setup integrations wordnet browser  ## the whole test suite, as CI runs it
 	$(PY) -m pytest
 
 test-fast: setup  ## skip the suites marked slow

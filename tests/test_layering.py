@@ -26,6 +26,7 @@ LAYERS = {
     "_authoring": 2,
     "testing": 3,
     "report": 3,
+    "integrations": 3,
     "cli": 4,
 }
 
