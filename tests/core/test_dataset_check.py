@@ -11,9 +11,9 @@ from graderkit._core.dataset_check import (
     DatasetChecker,
     Problem,
     check_rows,
-    python_item_keys,
     rft_problems,
 )
+from graderkit._core.item_keys import python_item_keys
 from graderkit._core.runs import RunNumbers
 
 exact = gk.string_check("{{sample.output_text}}", "{{item.answer}}", name="exact")

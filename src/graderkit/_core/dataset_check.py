@@ -36,39 +36,28 @@ Examples:
 
 from __future__ import annotations
 
-import ast
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from graderkit._core.models import GraderBase, MultiGrader, PythonGrader
+from graderkit._core.item_keys import python_reads
+from graderkit._core.models import GraderBase
+from graderkit._core.rft_format import SPLIT_LIMITS, Level, rft_problems
 from graderkit._core.runs import RunNumbers
 from graderkit._core.sample import to_sample
 from graderkit._core.template import MissingVariable, Variable, resolve
 
 __all__ = [
-    "RFT_ROLES",
-    "SPLIT_LIMITS",
     "DatasetChecker",
     "DatasetReport",
     "Problem",
     "check_rows",
-    "python_item_keys",
+    "rft_problems",
 ]
 
-Level = Literal["error", "warning"]
 Split = Literal["train", "validation", "test"]
-
-RFT_ROLES = frozenset({"developer", "user", "assistant", "tool"})
-"""Message roles an RFT row may use [DOC]; ``system`` is not among them."""
-
-SPLIT_LIMITS: dict[str, int] = {"train": 50_000, "validation": 1_000, "test": 1_000}
-"""Most rows an RFT file of each split may have [DOC]."""
-
-CONTENT_PARTS = frozenset({"text", "image_url"})
-"""Content part types an RFT message may hold: text and images only [DOC]."""
 
 LISTED = 10
 """Rows named per problem; the count covers them all."""
@@ -190,7 +179,7 @@ class DatasetChecker:
         variables = grader.variables() if grader is not None else ()
         self._item_vars = [v for v in variables if v.namespace == "item"]
         self._sample_vars = [v for v in variables if v.namespace == "sample"]
-        self._python_keys = list(_python_reads(grader)) if grader is not None else []
+        self._python_keys = list(python_reads(grader)) if grader is not None else []
         self._tally = _Tally()
         self._ids: dict[str, int] = {}
         self._fingerprints: dict[bytes, int] = {}
@@ -345,127 +334,6 @@ class DatasetChecker:
             message = f"{self._predictions} predictions for {self._items} items (joined by line)"
             tally.add("error", "too_many_predictions", message, None)
         return DatasetReport(tally.problems(), self._items, self._predictions)
-
-
-def rft_problems(row: Mapping[str, Any]) -> Iterator[tuple[Level, str, str]]:
-    """The RFT format problems of one row: ``(level, code, message)``.
-
-    Examples:
-        >>> list(rft_problems({"messages": []}))
-        [('error', 'empty_messages', "'messages' is empty (an RFT row needs at least one message)")]
-    """
-    messages = row.get("messages")
-    if messages is None:
-        yield "error", "no_messages", "no 'messages' (required in an RFT row)"
-    elif not isinstance(messages, list):
-        yield "error", "bad_messages", "'messages' is not a list (it is a reserved key)"
-    elif not messages:
-        yield (
-            "error",
-            "empty_messages",
-            "'messages' is empty (an RFT row needs at least one message)",
-        )
-    else:
-        for message in messages:
-            yield from _message_problems(message)
-        last = messages[-1]
-        if isinstance(last, Mapping) and last.get("role") != "user":
-            yield (
-                "warning",
-                "last_not_user",
-                "the final message should be from the user (Azure rule)",
-            )
-    if "tools" in row and not _is_tool_list(row["tools"]):
-        yield "error", "bad_tools", "'tools' is not a list of function tools (it is a reserved key)"
-
-
-def _message_problems(message: Any) -> Iterator[tuple[Level, str, str]]:
-    if not isinstance(message, Mapping):
-        yield "error", "bad_message", "a message is not an object"
-        return
-    role = message.get("role")
-    if role == "system":
-        yield "error", "system_role", "role 'system' is not allowed in an RFT file; use 'developer'"
-    elif role not in RFT_ROLES:
-        yield "error", "bad_role", f"role {role!r} is not one of developer, user, assistant, tool"
-    content = message.get("content")
-    if isinstance(content, list):
-        for part in content:
-            kind = part.get("type") if isinstance(part, Mapping) else None
-            if kind in ("input_audio", "file"):
-                yield "error", "bad_content", f"a {kind!r} part: RFT takes text and images only"
-            elif kind not in CONTENT_PARTS:
-                yield "error", "bad_content", f"content part type {kind!r} is not text or image_url"
-    elif content is not None and not isinstance(content, str):
-        yield "error", "bad_content", "message content is neither text nor a list of parts"
-
-
-def _is_tool_list(tools: Any) -> bool:
-    if not isinstance(tools, list):
-        return False
-    for tool in tools:
-        if not isinstance(tool, Mapping) or tool.get("type") != "function":
-            return False
-        function = tool.get("function")
-        if not isinstance(function, Mapping):
-            return False
-        if not isinstance(function.get("name"), str):
-            return False
-    return True
-
-
-def _python_reads(grader: GraderBase) -> Iterator[tuple[str, str, int]]:
-    """``(grader label, key, source line)`` for each ``item["key"]`` a python grader reads."""
-    if isinstance(grader, MultiGrader):
-        for child in grader.graders.values():
-            yield from _python_reads(child)
-    elif isinstance(grader, PythonGrader):
-        for name, line in python_item_keys(grader.source):
-            yield grader.label, name, line
-
-
-def python_item_keys(source: str) -> list[tuple[str, int]]:
-    """The constant keys ``grade(sample, item)`` reads as ``item["key"]``, with their lines.
-
-    Examples:
-        >>> python_item_keys('def grade(sample, row):\\n    return row["answer"] == sample["output_text"]')
-        [('answer', 2)]
-        >>> python_item_keys('def f(s, i):\\n    return i["a"] + i["b"]\\ngrade = f')
-        [('a', 2), ('b', 2)]
-    """
-    try:
-        tree = ast.parse(source)
-    except SyntaxError:
-        return []
-    function = _grade_function(tree)
-    if function is None or len(function.args.args) != 2:
-        return []
-    param = function.args.args[1].arg
-    found: dict[str, int] = {}
-    for sub in ast.walk(function):
-        if (
-            isinstance(sub, ast.Subscript)
-            and isinstance(sub.value, ast.Name)
-            and sub.value.id == param
-            and isinstance(sub.slice, ast.Constant)
-            and isinstance(sub.slice.value, str)
-        ):
-            found.setdefault(sub.slice.value, sub.lineno)
-    return sorted(found.items(), key=lambda kv: kv[1])
-
-
-def _grade_function(tree: ast.Module) -> ast.FunctionDef | None:
-    """The module-level ``grade`` function, following ``grade = other_function`` aliases."""
-    functions = {n.name: n for n in tree.body if isinstance(n, ast.FunctionDef)}
-    name = "grade"
-    for node in tree.body:
-        if (
-            isinstance(node, ast.Assign)
-            and [getattr(t, "id", None) for t in node.targets] == ["grade"]
-            and isinstance(node.value, ast.Name)
-        ):
-            name = node.value.id
-    return functions.get(name)
 
 
 def check_rows(
