@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -72,3 +73,26 @@ def test_every_synset_row_equals_nltk(reader: Any) -> None:
         for offset, names in table.items():
             synset = reader.synset_from_pos_and_offset(pos, offset)
             assert names == tuple(n for n in synset.lemma_names() if "_" not in n)
+
+
+@pytest.mark.parametrize("path", ["table", "public API"])
+def test_look_ups_from_threads_agree(reader: Any, path: str) -> None:
+    if path == "table":
+        synonyms = default_synonyms()
+        synonyms.look_up.cache_clear()  # type: ignore[attr-defined]
+    else:
+        synonyms = WordNetSynonyms(PublicOnly(reader))
+    words = [f"{w}{suffix}" for w in WORDS for suffix in ("", "s", "ing", "ed")]
+    expected = [nltk_candidates(reader, w) for w in words]
+    results: dict[int, list[frozenset[str]]] = {}
+
+    def work(k: int) -> None:
+        order = words if k % 2 else words[::-1]
+        results[k] = [synonyms(w) for w in order]
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert all(results[k] == (expected if k % 2 else expected[::-1]) for k in range(4))

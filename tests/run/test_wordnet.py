@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -181,23 +180,6 @@ def test_synonyms_are_nltk_meteor_candidates() -> None:
 
 def test_default_synonyms_is_loaded_once() -> None:
     assert default_synonyms() is default_synonyms()
-
-
-def test_look_ups_from_threads_agree() -> None:
-    words = [f"{w}{suffix}" for w in WORDS for suffix in ("", "s", "ing", "ed")]
-    fresh = WordNetSynonyms(default_synonyms().reader)
-    results: dict[int, list[frozenset[str]]] = {}
-
-    def work(k: int) -> None:
-        results[k] = [fresh(w) for w in (words if k % 2 else words[::-1])]
-
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    serial = [WordNetSynonyms(default_synonyms().reader)(w) for w in words]
-    assert all(results[k] == (serial if k % 2 else serial[::-1]) for k in range(4))
 
 
 @pytest.mark.slow
