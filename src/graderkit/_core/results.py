@@ -15,7 +15,7 @@ Errors = Mapping[str, "str | None"]
 """Raised flags only: flag name -> details (``None`` when there is nothing to say)."""
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, repr=False)
 class GradeResult:
     """What grading one (sample, item) pair produced. Treat it as read-only.
 
@@ -46,6 +46,24 @@ class GradeResult:
     token_usage_per_model: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     passed: bool | None = None
     """``reward >= pass_threshold`` when the grader has a threshold, else ``None``."""
+
+    def __repr__(self) -> str:
+        """The fields that say something: reward, name, type, and any non-empty extras."""
+        parts = [f"reward={self.reward!r}", f"name={self.name!r}", f"type={self.type!r}"]
+        for field_name in (
+            "errors",
+            "sub_rewards",
+            "scores",
+            "token_usage",
+            "sampled_model_name",
+            "passed",
+        ):
+            value = getattr(self, field_name)
+            if value:
+                parts.append(f"{field_name}={value!r}")
+        if self.passed is False:
+            parts.append("passed=False")
+        return f"GradeResult({', '.join(parts)})"
 
     @property
     def ok(self) -> bool:
