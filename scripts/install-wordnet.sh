@@ -13,7 +13,8 @@
 # Idempotent. Nothing is fetched except the two Debian packages through apt-get.
 set -euo pipefail
 
-dest="${1:-${HOME}/nltk_data}"
+home="${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}"
+dest="${1:-${home}/nltk_data}"
 wn_src="${WORDNET_DEBIAN_DIR:-/usr/share/wordnet}"
 files=(cntlist.rev index.sense index.adj index.adv index.noun index.verb
        data.adj data.adv data.noun data.verb adj.exc adv.exc noun.exc verb.exc)
