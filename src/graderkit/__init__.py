@@ -54,6 +54,7 @@ if TYPE_CHECKING:  # real types for type checkers; imported lazily at run time (
     from graderkit._run.embeddings import EmbeddingBackend, OpenAIEmbeddings
     from graderkit._run.engine import ModelEngine
     from graderkit._run.sandbox import PythonSandbox
+    from graderkit._run.wordnet import WordNetMissing
 
 __version__ = "0.1.0"
 
@@ -62,6 +63,7 @@ _LAZY = {
     "ModelEngine": "graderkit._run.engine",
     "OpenAIEmbeddings": "graderkit._run.embeddings",
     "PythonSandbox": "graderkit._run.sandbox",
+    "WordNetMissing": "graderkit._run.wordnet",
 }
 """The edges, imported on first use so ``import graderkit`` stays fast."""
 
@@ -111,6 +113,7 @@ __all__ = [
     "StringCheckGrader",
     "TemplateError",
     "TextSimilarityGrader",
+    "WordNetMissing",
     "abs",
     "ceil",
     "exp",

@@ -43,7 +43,7 @@ def bleu(input: str, reference: str) -> float:
     Returns:
         The BLEU score in ``[0, 1]``.
 
-    Example:
+    Examples:
         >>> bleu("the cat sat on the mat", "the cat sat on the mat")
         1.0
         >>> bleu("", "the cat")
@@ -62,7 +62,7 @@ def sentence_bleu(hypothesis: Sequence[str], reference: Sequence[str]) -> float:
     Returns:
         The score, bit-identical to nltk's (nltk's integer ``0`` becomes ``0.0``).
 
-    Example:
+    Examples:
         >>> sentence_bleu(["a", "b", "c", "d"], ["a", "b", "c", "d", "e"])
         0.7788007830714049
     """
@@ -88,7 +88,7 @@ def brevity_penalty(reference_length: int, hypothesis_length: int) -> float:
     Returns:
         The penalty; 0 for an empty hypothesis.
 
-    Example:
+    Examples:
         >>> brevity_penalty(2, 4)
         1.0
     """

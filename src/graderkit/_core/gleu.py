@@ -29,7 +29,7 @@ def gleu(input: str, reference: str) -> float:
     Returns:
         The GLEU score in ``[0, 1]``.
 
-    Example:
+    Examples:
         >>> gleu("fuzzy wuzzy was a bear", "fuzzy wuzzy had no hair")
         0.21428571428571427
     """
@@ -46,7 +46,7 @@ def sentence_gleu(hypothesis: Sequence[str], reference: Sequence[str]) -> float:
     Returns:
         The score, bit-identical to nltk's.
 
-    Example:
+    Examples:
         >>> sentence_gleu([], [])
         0.0
     """

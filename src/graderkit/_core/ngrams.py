@@ -28,7 +28,7 @@ def ngrams(tokens: Sequence[str], n: int) -> Iterator[Hashable]:
     Returns:
         An iterator over ``max(0, len(tokens) - n + 1)`` n-grams.
 
-    Example:
+    Examples:
         >>> list(ngrams(["a", "b", "c"], 2))
         [('a', 'b'), ('b', 'c')]
     """
@@ -47,7 +47,7 @@ def ngram_counts(tokens: Sequence[str], n: int) -> Counter[Hashable]:
     Returns:
         A Counter from n-gram to occurrences; empty when ``len(tokens) < n``.
 
-    Example:
+    Examples:
         >>> sorted(ngram_counts(["a", "b", "a", "b"], 2).items())
         [(('a', 'b'), 2), (('b', 'a'), 1)]
     """
@@ -64,7 +64,7 @@ def clipped_overlap(first: Counter[Hashable], second: Counter[Hashable]) -> int:
     Returns:
         ``sum(min(first[g], second[g]) for g in first)``, symmetric in its arguments.
 
-    Example:
+    Examples:
         >>> clipped_overlap(Counter("aab"), Counter("abbb"))
         2
     """
@@ -90,7 +90,7 @@ def ngram_overlaps(first: Sequence[str], second: Sequence[str], orders: Iterable
     Returns:
         ``[clipped_overlap(ngram_counts(first, n), ngram_counts(second, n)) for n in orders]``.
 
-    Example:
+    Examples:
         >>> ngram_overlaps("a b c d".split(), "a b c x b c".split(), [1, 2, 3, 4])
         [3, 2, 1, 0]
     """
@@ -110,7 +110,7 @@ def pooled_overlap(first: Sequence[str], second: Sequence[str], orders: Iterable
     Returns:
         ``sum(ngram_overlaps(first, second, orders))``.
 
-    Example:
+    Examples:
         >>> pooled_overlap("a b c d".split(), "a b c x b c".split(), [1, 2, 3, 4])
         6
     """

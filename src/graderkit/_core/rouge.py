@@ -33,7 +33,7 @@ def rouge_tokens(text: str) -> list[str]:
     Returns:
         The tokens.
 
-    Example:
+    Examples:
         >>> rouge_tokens("The Cat's mat, 2x!")
         ['the', 'cat', 's', 'mat', '2x']
     """
@@ -56,7 +56,7 @@ def rouge_n(input: str, reference: str, n: int) -> float:
     Returns:
         The F-measure in ``[0, 1]``.
 
-    Example:
+    Examples:
         >>> rouge_n("fuzzy wuzzy was a bear", "fuzzy wuzzy had no hair", 2)
         0.25
     """
@@ -83,7 +83,7 @@ def rouge_l(input: str, reference: str) -> float:
     Returns:
         The F-measure in ``[0, 1]``.
 
-    Example:
+    Examples:
         >>> rouge_l("the cat sat on the mat", "the cat is on the mat")
         0.8333333333333334
     """
@@ -108,7 +108,7 @@ def lcs_length(first: Sequence[str], second: Sequence[str]) -> int:
     Returns:
         The LCS length.
 
-    Example:
+    Examples:
         >>> lcs_length(["a", "b", "c", "d"], ["b", "d", "a"])
         2
     """
@@ -128,7 +128,7 @@ def f_measure(precision: float, recall: float) -> float:
     Returns:
         The harmonic mean, with rouge-score's operation order.
 
-    Example:
+    Examples:
         >>> f_measure(0.5, 0.25)
         0.3333333333333333
     """
@@ -146,7 +146,7 @@ def rouge_n_metric(n: int) -> Callable[[str, str], float]:
     Returns:
         ``fn(input, reference) -> rouge_n(input, reference, n)``.
 
-    Example:
+    Examples:
         >>> rouge_n_metric(1)("a b", "a c")
         0.5
     """

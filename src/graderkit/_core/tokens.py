@@ -19,7 +19,7 @@ def whitespace_tokens(text: str) -> list[str]:
     Returns:
         The tokens; ``[]`` for an empty or whitespace-only text.
 
-    Example:
+    Examples:
         >>> whitespace_tokens("The cat  sat.\\n")
         ['The', 'cat', 'sat.']
     """

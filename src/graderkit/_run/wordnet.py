@@ -6,7 +6,7 @@ Debian's ``/usr/share/wordnet``. In each it accepts either nltk's layout
 (``corpora/wordnet/`` or ``corpora/wordnet.zip``) or a bare WordNet database directory such as
 Debian's, whose one missing file, ``lexnames``, graderkit supplies (``LEXNAMES``).
 
-Example:
+Examples:
     >>> from graderkit._run.wordnet import default_synonyms
     >>> sorted(default_synonyms()("sit"))[:3]
     ['baby-sit', 'model', 'pose']
@@ -97,7 +97,7 @@ def lexnames_text() -> str:
     Returns:
         45 lines ``NN<TAB>name<TAB>category`` (category 1 noun, 2 verb, 3 adjective, 4 adverb).
 
-    Example:
+    Examples:
         >>> lexnames_text().splitlines()[0]
         '00\\tadj.all\\t3'
     """
@@ -131,7 +131,7 @@ def locate_wordnet(paths: Sequence[str | os.PathLike[str]] | None = None) -> Wor
     Raises:
         WordNetMissing: when no directory holds one.
 
-    Example:
+    Examples:
         >>> locate_wordnet(["/nonexistent"])
         Traceback (most recent call last):
         ...
