@@ -38,6 +38,7 @@ from graderkit._core.models import (
 )
 from graderkit._core.results import GradeResult
 from graderkit._core.sample import sample_from_text
+from graderkit._core.summary import Summary, summarize
 from graderkit._core.wire import from_openai, to_json, to_openai
 from graderkit._run.default import grade, grade_many
 from graderkit._run.runner import Runner
@@ -51,6 +52,8 @@ from graderkit.errors import (
 )
 
 if TYPE_CHECKING:  # real types for type checkers; imported lazily at run time (see below)
+    from graderkit._run.batch import BatchRun, grade_file
+    from graderkit._run.data import DataError, check_dataset
     from graderkit._run.embeddings import EmbeddingBackend, OpenAIEmbeddings
     from graderkit._run.engine import ModelEngine
     from graderkit._run.sandbox import PythonSandbox
@@ -59,6 +62,10 @@ if TYPE_CHECKING:  # real types for type checkers; imported lazily at run time (
 __version__ = "0.1.0"
 
 _LAZY = {
+    "BatchRun": "graderkit._run.batch",
+    "DataError": "graderkit._run.data",
+    "check_dataset": "graderkit._run.data",
+    "grade_file": "graderkit._run.batch",
     "EmbeddingBackend": "graderkit._run.embeddings",
     "ModelEngine": "graderkit._run.engine",
     "OpenAIEmbeddings": "graderkit._run.embeddings",
@@ -86,6 +93,8 @@ def __dir__() -> list[str]:
 __all__ = [
     "AudioData",
     "BatchResult",
+    "BatchRun",
+    "DataError",
     "EmbeddingBackend",
     "Expression",
     "FormulaError",
@@ -111,15 +120,18 @@ __all__ = [
     "SamplingParams",
     "ScoreModelGrader",
     "StringCheckGrader",
+    "Summary",
     "TemplateError",
     "TextSimilarityGrader",
     "WordNetMissing",
     "abs",
     "ceil",
+    "check_dataset",
     "exp",
     "floor",
     "from_openai",
     "grade",
+    "grade_file",
     "grade_many",
     "label_model",
     "log",
@@ -131,6 +143,7 @@ __all__ = [
     "score_model",
     "sqrt",
     "string_check",
+    "summarize",
     "text_similarity",
     "to_json",
     "to_openai",

@@ -44,6 +44,11 @@ class BatchResult(Sequence[GradeResult]):
         self._names = _names(grader)
 
     @property
+    def unparsable(self) -> dict[int, str]:
+        """Rows whose sample was neither text nor a mapping: row -> the parse error."""
+        return self._unparsable
+
+    @property
     def rewards(self) -> list[float]:
         """Every row's reward, in order."""
         if not self._unparsable:

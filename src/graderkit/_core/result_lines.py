@@ -150,7 +150,7 @@ def encode_batch(
     """
     template = _Template(key, batch)
     errors = batch.columns.errors
-    unparsable = batch._unparsable
+    unparsable = batch.unparsable
     t = _num(batch.seconds_per_row)
     lines: list[str] = []
     for row, (value, run) in enumerate(zip(key_values, runs, strict=True)):

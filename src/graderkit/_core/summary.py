@@ -175,7 +175,7 @@ class SummaryBuilder:
         The same figures as calling [`add`][graderkit._core.summary.SummaryBuilder.add] on
         each row, without building the rows' result objects.
         """
-        special = set(batch.columns.errors) | set(batch._unparsable)
+        special = set(batch.columns.errors) | set(batch.unparsable)
         normal = [i for i in range(len(batch)) if i not in special]
         rewards = batch.columns.rewards
         values = [rewards[i] for i in normal]

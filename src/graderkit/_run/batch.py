@@ -185,7 +185,7 @@ def _run_on(runner: Runner, job: Coroutine[Any, Any, None]) -> None:
         finally:
             finished.set()
 
-    future = asyncio.run_coroutine_threadsafe(guarded(), runner._ensure_loop())
+    future = asyncio.run_coroutine_threadsafe(guarded(), runner.loop())
     try:
         future.result()
     except BaseException:

@@ -294,10 +294,12 @@ class Runner:
     # ---- the private event loop -------------------------------------------------------------
 
     def _run_coroutine(self, coro: Awaitable[T]) -> T:
-        loop = self._ensure_loop()
+        loop = self.loop()
         return asyncio.run_coroutine_threadsafe(coro, loop).result()  # type: ignore[arg-type]
 
-    def _ensure_loop(self) -> asyncio.AbstractEventLoop:
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The runner's private event loop (started on first use), where the sync API runs
+        its backends; submit to it with ``asyncio.run_coroutine_threadsafe``."""
         with self._lock:
             if self._loop is None:
                 self._loop = asyncio.new_event_loop()

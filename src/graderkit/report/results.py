@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from graderkit._core.runs import RunNumbers
 from graderkit._run.data import DataError, read_jsonl
 from graderkit.errors import DETAILS_KEYS
 
@@ -194,10 +195,12 @@ class TextLookup:
             if key in row:
                 refs[str(row[key])] = _reference(row, reference_field, key)
         preds: dict[tuple[str, int], Mapping[str, Any]] = {}
+        numbers = RunNumbers(runs=1)  # the numbering `graderkit grade` gives, so lines pair up
         for row in read_jsonl(samples) if samples is not None else ():
             if key in row:
-                run = row.get("run")
-                preds[(str(row[key]), run if isinstance(run, int) else 0)] = row
+                ident = str(row[key])
+                for run in numbers.assign(ident, row):
+                    preds[(ident, run)] = row
         return cls(preds, refs)
 
     def fill(self, row: ResultRow) -> ResultRow:
