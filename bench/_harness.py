@@ -29,25 +29,24 @@ class Timing:
         return self.seconds / self.ops * 1e6
 
 
-def best_of(fn: Callable[[], object], *, repeat: int = 5) -> float:
-    """The minimum wall time over ``repeat`` runs (the least disturbed measurement)."""
+def _times(fn: Callable[[], object], repeat: int) -> list[float]:
     times = []
     for _ in range(repeat):
         gc.collect()
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return min(times)
+    return times
+
+
+def best_of(fn: Callable[[], object], *, repeat: int = 5) -> float:
+    """The minimum wall time over ``repeat`` runs (the least disturbed measurement)."""
+    return min(_times(fn, repeat))
 
 
 def median_of(fn: Callable[[], object], *, repeat: int = 5) -> float:
-    times = []
-    for _ in range(repeat):
-        gc.collect()
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    """The median wall time over ``repeat`` runs."""
+    return statistics.median(_times(fn, repeat))
 
 
 def report(title: str, reference: Timing, candidates: list[Timing]) -> str:

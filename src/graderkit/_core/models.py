@@ -100,39 +100,34 @@ def _template_field(value: str, field: str) -> str:
     return value
 
 
-class StringCheckGrader(GraderBase):
+class _InputReference(GraderBase):
+    """The templated ``input`` / ``reference`` pair shared by string_check and text_similarity."""
+
+    input: str
+    reference: str
+
+    @field_validator("input", "reference")
+    @classmethod
+    def _templates(cls, v: str, info: Any) -> str:
+        return _template_field(v, info.field_name)
+
+    def templates(self) -> list[str]:
+        return [self.input, self.reference]
+
+
+class StringCheckGrader(_InputReference):
     """Compares ``input`` with ``reference``: 1.0 when the operation holds, else 0.0."""
 
     type: Literal["string_check"] = "string_check"
-    input: str
-    reference: str
     operation: Literal["eq", "ne", "like", "ilike"]
 
-    @field_validator("input", "reference")
-    @classmethod
-    def _templates(cls, v: str, info: Any) -> str:
-        return _template_field(v, info.field_name)
 
-    def templates(self) -> list[str]:
-        return [self.input, self.reference]
-
-
-class TextSimilarityGrader(GraderBase):
+class TextSimilarityGrader(_InputReference):
     """Scores the similarity of ``input`` and ``reference`` with one ``evaluation_metric``."""
 
     type: Literal["text_similarity"] = "text_similarity"
-    input: str
-    reference: str
     evaluation_metric: TextMetric
     pass_threshold: Number | None = None
-
-    @field_validator("input", "reference")
-    @classmethod
-    def _templates(cls, v: str, info: Any) -> str:
-        return _template_field(v, info.field_name)
-
-    def templates(self) -> list[str]:
-        return [self.input, self.reference]
 
 
 class PythonGrader(GraderBase):

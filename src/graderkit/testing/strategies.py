@@ -83,7 +83,7 @@ def leaf_graders(
 ) -> st.SearchStrategy[GraderBase]:
     """Any grader kind allowed inside a multi (model graders and thresholds optional)."""
     threshold = (st.none() | st.floats(0, 1)) if thresholds else st.none()
-    options = [
+    options: list[st.SearchStrategy[GraderBase]] = [
         st.builds(
             lambda i, r, op, n: string_check(i, r, operation=op, name=n),
             templates(),
