@@ -76,6 +76,13 @@ def test_cosine_matches_numpy(data: st.DataObject) -> None:
     assert math.isclose(cosine(a, b), expected, rel_tol=1e-9, abs_tol=1e-12)
 
 
+@pytest.mark.parametrize("scale", [1e-300, 4.4e-80, 1e-20, 1.0, 1e20, 1e150, 1e300])
+def test_cosine_is_scale_invariant_at_the_extremes(scale: float) -> None:
+    a, b = [3 * scale, 4 * scale], [4 * scale, 3 * scale]
+    assert math.isclose(cosine(a, b), 24 / 25, rel_tol=1e-12)
+    assert math.isclose(cosine(a, a), 1.0, rel_tol=1e-12)
+
+
 def test_cosine_is_raw_not_clipped() -> None:
     assert cosine([1.0, 0.0], [-1.0, 0.0]) == -1.0
     assert cosine([1.0, 2.0], [-2.0, 1.0]) == 0.0

@@ -69,9 +69,17 @@ def cosine(a: Sequence[float], b: Sequence[float]) -> float:
     """
     if len(a) != len(b):
         raise ValueError(f"vectors differ in length: {len(a)} and {len(b)}")
+    # Cosine is scale-invariant: scaling each vector by its largest magnitude first keeps the
+    # squares and the norm product away from underflow and overflow (1e-80 vectors would
+    # otherwise lose precision in subnormal numbers).
+    scale_a, scale_b = max(map(abs, a), default=0.0), max(map(abs, b), default=0.0)
+    if scale_a == 0.0 or scale_b == 0.0:
+        return 0.0
+    a = [x / scale_a for x in a]
+    b = [y / scale_b for y in b]
     dot = math.fsum(x * y for x, y in zip(a, b, strict=True))
-    norm = math.sqrt(math.fsum(x * x for x in a) * math.fsum(y * y for y in b))
-    return 0.0 if norm == 0.0 else dot / norm
+    norm = math.sqrt(math.fsum(x * x for x in a)) * math.sqrt(math.fsum(y * y for y in b))
+    return dot / norm
 
 
 async def cosine_similarity(input: str, reference: str, backend: EmbeddingBackend) -> float:
