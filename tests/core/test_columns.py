@@ -130,3 +130,45 @@ def test_batch_result_is_a_sequence() -> None:
 def test_mismatched_lengths_are_refused() -> None:
     with pytest.raises(ValueError, match="2 samples but 1 items"):
         gk.grade_many(gk.string_check("a", "a", name="a"), ["a", "b"], [{}])
+
+
+def test_fuzzy_column_parallel_path_equals_fuzzy_match_pair_by_pair() -> None:
+    import random
+
+    from graderkit._core.columns import PARALLEL_MIN, fuzzy_column
+    from graderkit._core.similarity import fuzzy_match
+
+    rng = random.Random(7)
+    alphabet = "ab c\u00e9\u4e2d\U0001f600 "
+    a = ["".join(rng.choices(alphabet, k=rng.randint(0, 30))) for _ in range(PARALLEL_MIN + 500)]
+    b = ["".join(rng.choices(alphabet, k=rng.randint(0, 30))) for _ in range(PARALLEL_MIN + 500)]
+    a[:3], b[:3] = ["", "", "x"], ["", "x", ""]
+    assert fuzzy_column(a, b) == [fuzzy_match(x, y) for x, y in zip(a, b, strict=True)]
+    assert fuzzy_column(a[:10], b[:10]) == [
+        fuzzy_match(x, y) for x, y in zip(a[:10], b[:10], strict=True)
+    ]
+
+
+@given(
+    st.sampled_from(
+        ["0.85 * a + 0.15 * b", "a - b * 3", "-a + -(b - 0.1) * a", "2 * a * b - a", "1.5"]
+    ),
+    st.lists(st.tuples(st.one_of(finite, edge), st.one_of(finite, edge)), min_size=1, max_size=4),
+)
+def test_numpy_linear_path_equals_scalar_formula(
+    text: str, seed_pairs: list[tuple[float, float]]
+) -> None:
+    from graderkit._core.formula_columns import NUMPY_MIN
+
+    pairs = (seed_pairs * (NUMPY_MIN // len(seed_pairs) + 1))[: NUMPY_MIN + 3]
+    formula = parse_formula(text)
+    got, errors = evaluate_columns(
+        formula, {"a": [a for a, _ in pairs], "b": [b for _, b in pairs]}, len(pairs)
+    )
+    for row, (a, b) in enumerate(pairs[: len(seed_pairs)]):
+        try:
+            want = formula.evaluate({"a": a, "b": b})
+        except FormulaDomainError as exc:
+            assert errors.get(row) == str(exc) and got[row] == 0.0
+        else:
+            assert row not in errors and got[row] == want

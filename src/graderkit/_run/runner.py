@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from graderkit._core.batch import BatchResult
 from graderkit._core.columns import Rows, grade_columns
@@ -320,7 +320,10 @@ def _columns(
     sample_list = samples if isinstance(samples, list) else list(samples)
     if items is None:
         return sample_list, [{}] * len(sample_list)
-    item_list = [i or {} for i in items]
+    given: list[Item | None] = items if isinstance(items, list) else list(items)
+    if None in given:  # a C-level scan; rebuild only when some item is missing
+        given = [{} if i is None else i for i in given]
+    item_list = cast("list[Item]", given)
     if len(item_list) != len(sample_list):
         raise ValueError(
             f"got {len(sample_list)} samples but {len(item_list)} items; pass one item per sample"
