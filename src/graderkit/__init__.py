@@ -53,6 +53,7 @@ from graderkit.errors import (
 
 if TYPE_CHECKING:  # real types for type checkers; imported lazily at run time (see below)
     from graderkit._run.batch import BatchRun, grade_file
+    from graderkit._core.dataset_check import DatasetReport
     from graderkit._run.data import DataError, check_dataset
     from graderkit._run.embeddings import EmbeddingBackend, OpenAIEmbeddings
     from graderkit._run.engine import ModelEngine
@@ -64,6 +65,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "BatchRun": "graderkit._run.batch",
     "DataError": "graderkit._run.data",
+    "DatasetReport": "graderkit._core.dataset_check",
     "check_dataset": "graderkit._run.data",
     "grade_file": "graderkit._run.batch",
     "EmbeddingBackend": "graderkit._run.embeddings",
@@ -95,6 +97,7 @@ __all__ = [
     "BatchResult",
     "BatchRun",
     "DataError",
+    "DatasetReport",
     "EmbeddingBackend",
     "Expression",
     "FormulaError",

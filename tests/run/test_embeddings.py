@@ -81,6 +81,7 @@ def test_cosine_is_scale_invariant_at_the_extremes(scale: float) -> None:
     a, b = [3 * scale, 4 * scale], [4 * scale, 3 * scale]
     assert math.isclose(cosine(a, b), 24 / 25, rel_tol=1e-12)
     assert math.isclose(cosine(a, a), 1.0, rel_tol=1e-12)
+    assert cosine([scale] * 3, [scale] * 3) == 1.0
 
 
 def test_cosine_is_raw_not_clipped() -> None:

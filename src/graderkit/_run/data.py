@@ -294,7 +294,7 @@ def check_dataset(
         runs: the ``runs`` the predictions will be graded with.
 
     Returns:
-        A [`DatasetReport`][graderkit._core.dataset_check.DatasetReport]: ``.ok``,
+        A [`DatasetReport`][graderkit.DatasetReport]: ``.ok``,
         ``.problems`` (each naming the rows concerned) and ``.lines()``. Lines that are not
         JSON objects are reported, never raised.
 

@@ -78,7 +78,8 @@ def cosine(a: Sequence[float], b: Sequence[float]) -> float:
     a = [x / scale_a for x in a]
     b = [y / scale_b for y in b]
     dot = math.fsum(x * y for x, y in zip(a, b, strict=True))
-    norm = math.sqrt(math.fsum(x * x for x in a)) * math.sqrt(math.fsum(y * y for y in b))
+    # after scaling each sum of squares lies in [1, len]: their product cannot under/overflow
+    norm = math.sqrt(math.fsum(x * x for x in a) * math.fsum(y * y for y in b))
     return dot / norm
 
 
