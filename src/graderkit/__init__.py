@@ -52,8 +52,8 @@ from graderkit.errors import (
 )
 
 if TYPE_CHECKING:  # real types for type checkers; imported lazily at run time (see below)
-    from graderkit._run.batch import BatchRun, grade_file
     from graderkit._core.dataset_check import DatasetReport
+    from graderkit._run.batch import BatchRun, grade_file
     from graderkit._run.data import DataError, check_dataset
     from graderkit._run.embeddings import EmbeddingBackend, OpenAIEmbeddings
     from graderkit._run.engine import ModelEngine
