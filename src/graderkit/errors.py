@@ -36,7 +36,19 @@ __all__ = [
 
 
 class GraderkitError(Exception):
-    """Root of every exception graderkit raises on purpose."""
+    """Root of every exception graderkit raises on purpose.
+
+    Catch it to handle any graderkit failure at once (an invalid grader, a malformed data
+    file, a missing WordNet, ...).
+
+    Examples:
+        >>> import graderkit as gk
+        >>> try:
+        ...     gk.from_openai('{"type": "string_check"')
+        ... except gk.GraderkitError as e:
+        ...     print(type(e).__name__)
+        InvalidGrader
+    """
 
 
 class InvalidGrader(GraderkitError, ValueError):
@@ -47,6 +59,16 @@ class InvalidGrader(GraderkitError, ValueError):
         field: the field or JSON path of the problem, e.g. ``"graders.clinical.operation"``.
         value: the offending value.
         problem: what is wrong and, where obvious, how to fix it.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> gk.label_model("Is {{ sample.output_text }} right?", model="gpt-4.1",
+        ...                labels=["yes", "no"], passing_labels=["maybe"], name="judge")
+        Traceback (most recent call last):
+        graderkit.errors.InvalidGrader: label_model 'judge': passing_labels must be a subset of...
+        >>> err = gk.InvalidGrader("string_check 'exact'", "operation", "neq", "is not valid")
+        >>> str(err), isinstance(err, ValueError)
+        ("string_check 'exact': operation='neq' is not valid", True)
     """
 
     def __init__(self, grader: str, field: str, value: Any, problem: str) -> None:
@@ -78,19 +100,57 @@ _NO_VALUE: Any = _NoValue()
 
 
 class TemplateError(InvalidGrader):
-    """A ``{{ ... }}`` template is malformed (bad namespace, path or braces)."""
+    """A ``{{ ... }}`` template is malformed (bad namespace, path or braces).
+
+    Examples:
+        >>> import graderkit as gk
+        >>> gk.string_check("{{ foo.x }}", "a", name="x")
+        Traceback (most recent call last):
+        graderkit.errors.TemplateError: string_check 'x': input=... has unknown namespace 'foo' ...
+    """
 
 
 class FormulaError(InvalidGrader):
-    """A multi grader's ``calculate_output`` formula does not parse or names an unknown key."""
+    """A multi grader's ``calculate_output`` formula does not parse or names an unknown key.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> exact = gk.string_check("{{ sample.output_text }}", "a", name="exact")
+        >>> gk.multi({"exact": exact}, "exact + fuzzy", name="combined")
+        Traceback (most recent call last):
+        graderkit.errors.FormulaError: multi 'combined': ... uses unknown name 'fuzzy' ...
+    """
 
 
 class GraderkitWarning(UserWarning):
-    """A grader is valid but probably not what you meant (e.g. ``neq`` loaded as ``ne``)."""
+    """A grader is valid but probably not what you meant (e.g. ``neq`` loaded as ``ne``).
+
+    Examples:
+        >>> import warnings
+        >>> import graderkit as gk
+        >>> wire = {"type": "string_check", "name": "exact", "operation": "neq",
+        ...         "input": "{{ sample.output_text }}", "reference": "no"}
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     grader = gk.from_openai(wire)
+        >>> grader.operation, caught[0].category is gk.GraderkitWarning
+        ('ne', True)
+    """
 
 
 class NotYetSupported(GraderkitError, NotImplementedError):
-    """The grader is valid but this version of graderkit cannot run it locally."""
+    """The grader is valid but this version of graderkit cannot run it locally.
+
+    Also a ``NotImplementedError``, so code that already handles that keeps working.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> raise gk.NotYetSupported("endpoint graders cannot run locally yet")
+        Traceback (most recent call last):
+        graderkit.errors.NotYetSupported: endpoint graders cannot run locally yet
+        >>> issubclass(gk.NotYetSupported, NotImplementedError)
+        True
+    """
 
 
 ERROR_FLAGS: tuple[str, ...] = (

@@ -98,6 +98,17 @@ class DatasetReport:
         problems: errors first, then warnings, each in the order first met.
         items: rows in the items file.
         predictions: lines in the predictions file (``None`` when none was checked).
+
+    Examples:
+        >>> import graderkit as gk
+        >>> exact = gk.string_check("{{sample.output_text}}", "{{item.reference_answer}}",
+        ...                         name="exact")
+        >>> report = gk.check_dataset(exact, "examples/clinical/items.jsonl",
+        ...                           [{"id": "nope", "output_text": "gout"}])
+        >>> report.ok, [p.code for p in report.errors], report.items
+        (False, ['unknown_id'], 36)
+        >>> report.lines()[1]
+        'error    not in the items file: 1 row: line 1 (id nope)'
     """
 
     problems: tuple[Problem, ...]

@@ -28,7 +28,13 @@ def _checked(text: str, field: str) -> str:
 
 
 class InputText(WireModel):
-    """A text part of a message; ``text`` may contain ``{{ }}`` templates."""
+    """A text part of a message; ``text`` may contain ``{{ }}`` templates.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> gk.InputText(text="Reference: {{ item.answer }}").wire()
+        {'type': 'input_text', 'text': 'Reference: {{ item.answer }}'}
+    """
 
     type: Literal["input_text"] = "input_text"
     text: str
@@ -41,7 +47,13 @@ class InputText(WireModel):
 
 
 class OutputText(WireModel):
-    """An assistant text part; ``text`` may contain templates."""
+    """An assistant text part; ``text`` may contain templates.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> gk.OutputText(text="{{ sample.output_text }}").wire()
+        {'type': 'output_text', 'text': '{{ sample.output_text }}'}
+    """
 
     type: Literal["output_text"] = "output_text"
     text: str
@@ -53,7 +65,13 @@ class OutputText(WireModel):
 
 
 class InputImage(WireModel):
-    """An image part; ``image_url`` may be a template such as ``{{ item.image_url }}``."""
+    """An image part; ``image_url`` may be a template such as ``{{ item.image_url }}``.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> gk.InputImage(image_url="{{ item.image_url }}", detail="low").wire()
+        {'type': 'input_image', 'image_url': '{{ item.image_url }}', 'detail': 'low'}
+    """
 
     type: Literal["input_image"] = "input_image"
     image_url: str
@@ -67,7 +85,13 @@ class InputImage(WireModel):
 
 
 class AudioData(WireModel):
-    """Base64 audio; ``data`` may be a template."""
+    """Base64 audio; ``data`` may be a template.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> gk.AudioData(data="{{ item.audio }}", format="wav").wire()
+        {'data': '{{ item.audio }}', 'format': 'wav'}
+    """
 
     data: str
     format: Literal["mp3", "wav"]
@@ -79,7 +103,14 @@ class AudioData(WireModel):
 
 
 class InputAudio(WireModel):
-    """An audio part."""
+    """An audio part.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> part = gk.InputAudio(input_audio=gk.AudioData(data="{{ item.audio }}", format="mp3"))
+        >>> part.wire()
+        {'type': 'input_audio', 'input_audio': {'data': '{{ item.audio }}', 'format': 'mp3'}}
+    """
 
     type: Literal["input_audio"] = "input_audio"
     input_audio: AudioData
@@ -91,7 +122,18 @@ ContentPart = Annotated[
 
 
 class Message(WireModel):
-    """One input message of a model grader, e.g. ``{"role": "user", "content": "..."}``."""
+    """One input message of a model grader, e.g. ``{"role": "user", "content": "..."}``.
+
+    ``content`` is a string or a list of content parts (text, image, audio).
+
+    Examples:
+        >>> import graderkit as gk
+        >>> gk.Message(role="user", content="Answer: {{ sample.output_text }}").wire()
+        {'role': 'user', 'content': 'Answer: {{ sample.output_text }}'}
+        >>> parts = [gk.InputText(text="Describe it."), gk.InputImage(image_url="{{ item.url }}")]
+        >>> gk.Message(role="user", content=parts).wire()["content"][1]
+        {'type': 'input_image', 'image_url': '{{ item.url }}'}
+    """
 
     role: Literal["user", "assistant", "system", "developer"]
     content: str | ContentPart | tuple[ContentPart, ...]
@@ -106,7 +148,15 @@ class Message(WireModel):
 
 
 class SamplingParams(WireModel):
-    """``sampling_params`` of a model grader. Every field is optional and nullable."""
+    """``sampling_params`` of a model grader. Every field is optional and nullable.
+
+    Only the fields you set are written.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> gk.SamplingParams(temperature=0, seed=42).wire()
+        {'seed': 42, 'temperature': 0}
+    """
 
     seed: int | None = None
     top_p: Number | None = None

@@ -40,7 +40,18 @@ TextMetric = Literal[
 
 
 class GraderBase(WireModel, Arithmetic):
-    """Behaviour shared by every grader: naming, template listing, arithmetic, repr."""
+    """Behaviour shared by every grader: naming, template listing, arithmetic, repr.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> exact = gk.string_check("{{sample.output_text}}", "{{item.answer}}", name="exact")
+        >>> isinstance(exact, gk.GraderBase), exact.label
+        (True, "string_check 'exact'")
+        >>> [v.text for v in exact.variables()]
+        ['sample.output_text', 'item.answer']
+        >>> exact.replace(operation="ilike")
+        string_check('{{sample.output_text}}', '{{item.answer}}', name='exact', operation='ilike')
+    """
 
     type: str
     name: str | None = None
@@ -116,14 +127,33 @@ class _InputReference(GraderBase):
 
 
 class StringCheckGrader(_InputReference):
-    """Compares ``input`` with ``reference``: 1.0 when the operation holds, else 0.0."""
+    """Compares ``input`` with ``reference``: 1.0 when the operation holds, else 0.0.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> exact = gk.string_check("{{ sample.output_text }}", "{{ item.answer }}", name="exact")
+        >>> exact.operation
+        'eq'
+        >>> wire = {"type": "string_check", "name": "has_yes", "operation": "ilike",
+        ...         "input": "{{ sample.output_text }}", "reference": "yes"}
+        >>> gk.StringCheckGrader.model_validate(wire).wire() == wire
+        True
+    """
 
     type: Literal["string_check"] = "string_check"
     operation: Literal["eq", "ne", "like", "ilike"]
 
 
 class TextSimilarityGrader(_InputReference):
-    """Scores the similarity of ``input`` and ``reference`` with one ``evaluation_metric``."""
+    """Scores the similarity of ``input`` and ``reference`` with one ``evaluation_metric``.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> fuzzy = gk.text_similarity("{{ sample.output_text }}", "{{ item.answer }}",
+        ...                            name="fuzzy", pass_threshold=0.8)
+        >>> fuzzy.evaluation_metric, fuzzy.pass_threshold
+        ('fuzzy_match', 0.8)
+    """
 
     type: Literal["text_similarity"] = "text_similarity"
     evaluation_metric: TextMetric
@@ -131,7 +161,17 @@ class TextSimilarityGrader(_InputReference):
 
 
 class PythonGrader(GraderBase):
-    """Runs ``grade(sample, item)`` from ``source`` in a sandbox; its return value is the reward."""
+    """Runs ``grade(sample, item)`` from ``source`` in a sandbox; its return value is the reward.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> source = "def grade(sample, item):\\n    return float(sample['output_text'] == 'y')\\n"
+        >>> yes = gk.python_grader(source, name="yes")
+        >>> yes.type, yes.image_tag
+        ('python', '2025-05-08')
+        >>> gk.grade(yes, "y").reward
+        1.0
+    """
 
     type: Literal["python"] = "python"
     source: str
@@ -140,7 +180,15 @@ class PythonGrader(GraderBase):
 
 
 class ScoreModelGrader(GraderBase):
-    """Asks a judge model for a numeric score, clamped to ``range``."""
+    """Asks a judge model for a numeric score, clamped to ``range``.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> judge = gk.score_model("Score {{ sample.output_text }} from 0 to 10.",
+        ...                        model="gpt-4.1", range=(0, 10), name="judge")
+        >>> judge.bounds, judge.input[0].role
+        ((0, 10), 'user')
+    """
 
     type: Literal["score_model"] = "score_model"
     model: str = Field(min_length=1)
@@ -166,7 +214,16 @@ class ScoreModelGrader(GraderBase):
 
 
 class LabelModelGrader(GraderBase):
-    """Asks a judge model for one of ``labels``; reward 1 if it is in ``passing_labels``."""
+    """Asks a judge model for one of ``labels``; reward 1 if it is in ``passing_labels``.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> judge = gk.label_model("Is {{ sample.output_text }} polite?", model="gpt-4.1",
+        ...                        labels=["polite", "rude"], passing_labels=["polite"],
+        ...                        name="tone")
+        >>> judge.labels, judge.passing_labels
+        (('polite', 'rude'), ('polite',))
+    """
 
     type: Literal["label_model"] = "label_model"
     model: str = Field(min_length=1)
@@ -199,7 +256,18 @@ SubGrader = Annotated[
 
 
 class MultiGrader(GraderBase):
-    """Grades with every sub-grader, then combines their rewards with ``calculate_output``."""
+    """Grades with every sub-grader, then combines their rewards with ``calculate_output``.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> fuzzy = gk.text_similarity("{{sample.output_text}}", "{{item.answer}}", name="fuzzy")
+        >>> exact = gk.string_check("{{sample.output_text}}", "{{item.answer}}", name="exact")
+        >>> both = gk.multi(0.85 * fuzzy + 0.15 * exact, name="clinical")
+        >>> both.calculate_output, list(both.graders)
+        ('0.85 * fuzzy + 0.15 * exact', ['fuzzy', 'exact'])
+        >>> gk.grade(both, "gout", {"answer": "gout"}).sub_rewards
+        {'fuzzy': 1.0, 'exact': 1.0}
+    """
 
     type: Literal["multi"] = "multi"
     graders: dict[str, SubGrader] = Field(min_length=1)
@@ -234,7 +302,12 @@ Grader = Annotated[
     | MultiGrader,
     Field(discriminator="type"),
 ]
-"""Any grader."""
+"""Any grader: the union of the six kinds, told apart by ``type``.
+
+A typing alias (so it carries no docstring of its own): annotate with it, or validate wire
+JSON into the right kind with ``pydantic.TypeAdapter(Grader).validate_python(data)``
+([`from_openai`][graderkit.from_openai] does that and more).
+"""
 
 KINDS: dict[str, type[GraderBase]] = {
     "string_check": StringCheckGrader,

@@ -202,5 +202,20 @@ def to_openai(grader: GraderBase, target: Target = "fine_tuning") -> dict[str, A
 
 
 def to_json(grader: GraderBase, target: Target = "fine_tuning", *, indent: int | None = 2) -> str:
-    """[`to_openai`][graderkit.to_openai] as JSON text."""
+    """[`to_openai`][graderkit.to_openai] as JSON text.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> exact = gk.string_check("{{sample.output_text}}", "{{item.answer}}", name="exact")
+        >>> print(gk.to_json(exact))
+        {
+          "type": "string_check",
+          "name": "exact",
+          "input": "{{sample.output_text}}",
+          "reference": "{{item.answer}}",
+          "operation": "eq"
+        }
+        >>> gk.from_openai(gk.to_json(exact, indent=None)) == exact
+        True
+    """
     return json.dumps(to_openai(grader, target), indent=indent, ensure_ascii=False)

@@ -64,6 +64,22 @@ class BatchRun:
         repeated: ``(id, run)`` pairs that appeared again in the predictions (graded once).
         torn: a torn last line (from a killed run) was cut off and its sample graded again.
         seconds: wall time of this session.
+
+    Examples:
+        >>> import os, tempfile
+        >>> import graderkit as gk
+        >>> exact = gk.string_check("{{sample.output_text}}", "{{item.reference_answer}}",
+        ...                         name="exact")
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     out = os.path.join(tmp, "results.jsonl")
+        ...     run = gk.grade_file(exact, "examples/clinical/items.jsonl",
+        ...                         "examples/clinical/predictions.jsonl", out)
+        ...     again = gk.grade_file(exact, "examples/clinical/items.jsonl",
+        ...                           "examples/clinical/predictions.jsonl", out)
+        >>> (run.graded, run.skipped), (again.graded, again.skipped)
+        ((108, 0), (0, 108))
+        >>> again.summary.mean == run.summary.mean
+        True
     """
 
     out: Path
@@ -132,6 +148,22 @@ def grade_file(
 
     Raises:
         DataError: a malformed data, predictions or results line (the message names it).
+
+    Examples:
+        >>> import json, os, tempfile
+        >>> import graderkit as gk
+        >>> exact = gk.string_check("{{sample.output_text}}", "{{item.reference_answer}}",
+        ...                         name="exact")
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     out = os.path.join(tmp, "results.jsonl")
+        ...     run = gk.grade_file(exact, "examples/clinical/items.jsonl",
+        ...                         "examples/clinical/predictions.jsonl", out)
+        ...     with open(out) as lines:
+        ...         first = json.loads(next(lines))
+        >>> run.graded, run.summary.count
+        (108, 108)
+        >>> first["id"], first["run"], first["reward"], first["metadata"]["name"]
+        ('q01', 0, 1.0, 'exact')
     """
     if key in RESERVED_KEYS:
         raise ValueError(f"key={key!r} is a field of the result lines; name the key otherwise")

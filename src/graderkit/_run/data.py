@@ -51,7 +51,22 @@ __all__ = [
 
 
 class DataError(GraderkitError, ValueError):
-    """A data file is malformed; the message names the file and the line."""
+    """A data file is malformed; the message names the file and the line.
+
+    Examples:
+        >>> import os, tempfile
+        >>> import graderkit as gk
+        >>> exact = gk.string_check("{{sample.output_text}}", "{{item.answer}}", name="exact")
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     items = os.path.join(tmp, "items.jsonl")
+        ...     with open(items, "w") as f:
+        ...         _ = f.write('{"id": "q1", "answer": "gout"}\\nnot json\\n')
+        ...     try:
+        ...         gk.grade_file(exact, items, items, os.path.join(tmp, "out.jsonl"))
+        ...     except gk.DataError as e:
+        ...         print(str(e).replace(tmp, "<tmp>"))
+        <tmp>/items.jsonl:2: not valid JSON (Expecting value)
+    """
 
 
 def _open(path: str | Path, mode: str = "r") -> IO[Any]:

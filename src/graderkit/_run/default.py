@@ -66,5 +66,15 @@ def grade_many(
     *,
     runner: Runner | None = None,
 ) -> Sequence[GradeResult]:
-    """Grade ``samples[i]`` against ``items[i]``; results in order (see [`grade`][graderkit.grade])."""
+    """Grade ``samples[i]`` against ``items[i]``; results in order (see [`grade`][graderkit.grade]).
+
+    Local graders are graded by column (fast); model and python graders run concurrently.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> exact = gk.string_check("{{sample.output_text}}", "{{item.answer}}", name="exact")
+        >>> results = gk.grade_many(exact, ["gout", "lupus"], [{"answer": "gout"}] * 2)
+        >>> [r.reward for r in results]
+        [1.0, 0.0]
+    """
     return (runner or default_runner()).grade_many(grader, samples, items)

@@ -46,7 +46,22 @@ DEFAULT_EMBEDDING_MODEL = "text-embedding-3-large"
 
 @runtime_checkable
 class EmbeddingBackend(Protocol):
-    """Anything that turns texts into vectors (one per text, in order)."""
+    """Anything that turns texts into vectors (one per text, in order).
+
+    Give one to [`Runner`][graderkit.Runner] to compute ``cosine`` with your own embedder
+    (a local model, a different provider, ...).
+
+    Examples:
+        >>> import graderkit as gk
+        >>> class Letters:
+        ...     async def embed(self, texts):
+        ...         return [[text.count(c) for c in "aeiou"] for text in texts]
+        >>> cos = gk.text_similarity("{{sample.output_text}}", "{{item.answer}}",
+        ...                          evaluation_metric="cosine", name="cos")
+        >>> with gk.Runner(embeddings=Letters()) as runner:
+        ...     runner.grade(cos, "gout", {"answer": "tofu"}).reward
+        1.0
+    """
 
     async def embed(self, texts: Sequence[str]) -> list[list[float]]:
         """Embed ``texts``."""
@@ -104,6 +119,20 @@ class OpenAIEmbeddings:
         model: the embedding model.
         dimensions: ask for shorter vectors (``text-embedding-3-*`` only); ``None`` = native.
         batch_size: the most texts per request.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> from graderkit.testing import FakeOpenAI
+        >>> cos = gk.text_similarity("{{sample.output_text}}", "{{item.answer}}",
+        ...                          evaluation_metric="cosine", name="cos")
+        >>> with FakeOpenAI() as server:
+        ...     engine = gk.ModelEngine.from_env(base_url=server.base_url, api_key="sk-test")
+        ...     embeddings = gk.OpenAIEmbeddings(engine, model="text-embedding-3-small")
+        ...     with gk.Runner(models=engine, embeddings=embeddings) as runner:
+        ...         same = runner.grade(cos, "gout", {"answer": "gout"}).reward
+        ...     sent = server.request_count
+        >>> same, sent
+        (1.0, 1)
     """
 
     def __init__(

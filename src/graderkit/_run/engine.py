@@ -83,6 +83,22 @@ class ModelEngine:
         reasoning_models: decides whether a model name is a reasoning model (default
             [`is_reasoning_model`][graderkit._core.model_request.is_reasoning_model]).
         rng: the random source for jitter (seed it for reproducible waits).
+
+    Build one with [`from_env`][graderkit._run.engine.ModelEngine.from_env] and give it to a
+    [`Runner`][graderkit.Runner]; here a local fake server stands in for the service.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> from graderkit.testing.fake_openai import FakeOpenAI, judge_reply
+        >>> judge = gk.score_model("Is {{ sample.output_text }} a diagnosis? Score 0 to 1.",
+        ...                        model="gpt-4.1", name="judge")
+        >>> with FakeOpenAI() as server:
+        ...     server.enqueue(judge_reply(0.75))
+        ...     engine = gk.ModelEngine.from_env(base_url=server.base_url, api_key="sk-test")
+        ...     with gk.Runner(models=engine) as runner:
+        ...         result = runner.grade(judge, "gout")
+        >>> result.reward, result.type
+        (0.75, 'score_model')
     """
 
     def __init__(

@@ -73,6 +73,17 @@ class WordNetMissing(GraderkitError, LookupError):
     """WordNet 3.0, which the ``meteor`` metric needs, is not installed where graderkit looks.
 
     The message lists the directories searched and the three ways to install it.
+
+    Examples:
+        >>> import tempfile
+        >>> import graderkit as gk
+        >>> from graderkit._run.wordnet import locate_wordnet
+        >>> with tempfile.TemporaryDirectory() as empty:
+        ...     locate_wordnet([empty])
+        Traceback (most recent call last):
+        graderkit._run.wordnet.WordNetMissing: WordNet 3.0 is needed for the meteor metric ...
+        >>> issubclass(gk.WordNetMissing, gk.GraderkitError)
+        True
     """
 
 

@@ -80,6 +80,15 @@ def assert_reward(
 
     Returns:
         The result.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> exact = gk.string_check("{{sample.output_text}}", "{{item.answer}}", name="exact")
+        >>> assert_reward(exact, "gout", {"answer": "gout"}, 1.0).reward
+        1.0
+        >>> fuzzy = gk.text_similarity("{{sample.output_text}}", "{{item.answer}}", name="fuzzy")
+        >>> _ = assert_reward(fuzzy, "appendicitis", {"answer": "acute appendicitis"}, 0.8,
+        ...                   approx=0.01)
     """
     __tracebackhide__ = True
     result = _grade(grader, sample, item, runner)
@@ -109,6 +118,14 @@ def assert_passes(
     Raises:
         AssertionError: the sample does not pass (or raised an error flag).
         ValueError: the grader has no pass rule and no ``threshold`` was given.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> fuzzy = gk.text_similarity("{{sample.output_text}}", "{{item.answer}}",
+        ...                            name="fuzzy", pass_threshold=0.75)
+        >>> assert_passes(fuzzy, "appendicitis", {"answer": "acute appendicitis"}).passed
+        True
+        >>> _ = assert_passes(fuzzy, "appendix", {"answer": "acute appendicitis"}, threshold=0.5)
     """
     __tracebackhide__ = True
     return _pass_or_fail(grader, sample, item, threshold, runner, want=True)
@@ -126,6 +143,16 @@ def assert_fails(
 
     A sample that raises an error flag does not count as failing: the assertion fails then,
     because the grader broke rather than judged.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> exact = gk.string_check("{{sample.output_text}}", "{{item.answer}}", name="exact")
+        >>> assert_fails(exact, "lupus", {"answer": "gout"}).reward
+        0.0
+        >>> assert_fails(exact, "gout", {})
+        Traceback (most recent call last):
+        AssertionError: string_check 'exact': expected the sample to fail; the grade raised ...
+        ...
     """
     __tracebackhide__ = True
     return _pass_or_fail(grader, sample, item, threshold, runner, want=False)
@@ -174,7 +201,14 @@ def assert_error(
     *,
     runner: Runner | None = None,
 ) -> GradeResult:
-    """Assert that grading raises the error flag ``flag`` (e.g. ``"invalid_variable_error"``)."""
+    """Assert that grading raises the error flag ``flag`` (e.g. ``"invalid_variable_error"``).
+
+    Examples:
+        >>> import graderkit as gk
+        >>> exact = gk.string_check("{{sample.output_text}}", "{{item.answer}}", name="exact")
+        >>> assert_error(exact, "gout", {"question": "?"}, "invalid_variable_error").errors
+        {'invalid_variable_error': "item.answer: key 'answer' not found in item"}
+    """
     __tracebackhide__ = True
     if flag not in ERROR_FLAGS:
         raise ValueError(f"unknown error flag {flag!r}; one of {list(ERROR_FLAGS)}")
@@ -199,6 +233,13 @@ def assert_no_errors(
 
     Returns:
         The results, in order.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> exact = gk.string_check("{{sample.output_text}}", "{{item.answer}}", name="exact")
+        >>> results = assert_no_errors(exact, ["gout", "lupus"], [{"answer": "gout"}] * 2)
+        >>> [r.reward for r in results]
+        [1.0, 0.0]
     """
     __tracebackhide__ = True
     sample_list = list(samples)
@@ -241,6 +282,14 @@ def assert_ranked(
 
     Returns:
         The rewards, in the order of ``answers``.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> fuzzy = gk.text_similarity("{{sample.output_text}}", "{{item.answer}}", name="fuzzy")
+        >>> rewards = assert_ranked(fuzzy, {"answer": "acute appendicitis"},
+        ...                         ["acute appendicitis", "appendicitis", "gout"])
+        >>> rewards[0], rewards[1] > rewards[2]
+        (1.0, True)
     """
     __tracebackhide__ = True
     if len(answers) < 2:

@@ -84,6 +84,16 @@ def check_grader(
 
     Returns:
         A [`CheckReport`][graderkit.testing.check_report.CheckReport].
+
+    Examples:
+        >>> import graderkit as gk
+        >>> exact = gk.string_check("{{sample.output_text}}", "{{item.answer}}", name="exact")
+        >>> report = check_grader(exact, items=[{"id": "a", "answer": "gout"},
+        ...                                     {"id": "b", "answer": "lupus"}])
+        >>> report.ok
+        True
+        >>> [o.check for o in report.outcomes]
+        ['json_round_trip', 'template_variables', 'no_errors', 'reward_range', 'deterministic']
     """
     rows_in = list(items) if items is not None else [{}]
     given = list(samples) if samples is not None else None

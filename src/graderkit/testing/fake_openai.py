@@ -89,6 +89,22 @@ class FakeOpenAI(FineTuningRoutes):
         lifetime: seconds after which the server stops itself.
         max_log: how many requests [`requests`][graderkit.testing.fake_openai.FakeOpenAI.requests]
             keeps (the count in ``request_count`` is always exact).
+
+    Examples:
+        >>> import graderkit as gk
+        >>> from graderkit.testing.fake_openai import FakeOpenAI, HTTPError, judge_reply
+        >>> judge = gk.score_model("Is {{ sample.output_text }} a diagnosis? Score 0 to 1.",
+        ...                        model="gpt-4.1", name="judge")
+        >>> with FakeOpenAI() as server:
+        ...     server.enqueue(HTTPError(400, "bad request"), judge_reply(0.9))
+        ...     engine = gk.ModelEngine.from_env(base_url=server.base_url, api_key="sk-test")
+        ...     with gk.Runner(models=engine) as runner:
+        ...         failed, scored = runner.grade(judge, "gout"), runner.grade(judge, "gout")
+        ...     sent = server.requests
+        >>> failed.reward, list(failed.errors), scored.reward
+        (0.0, ['model_grader_server_error'], 0.9)
+        >>> [(r.path, r.body["model"]) for r in sent]
+        [('/v1/chat/completions', 'gpt-4.1'), ('/v1/chat/completions', 'gpt-4.1')]
     """
 
     def __init__(

@@ -110,6 +110,19 @@ def stability(
 
     Raises:
         ValueError: the runner's engine has a cache or a cassette, or ``repeats < 2``.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> from graderkit.testing.fake_openai import FakeOpenAI, judge_reply
+        >>> judge = gk.score_model("Is {{ sample.output_text }} a diagnosis? Score 0 to 1.",
+        ...                        model="gpt-4.1", name="judge")
+        >>> with FakeOpenAI() as server:
+        ...     server.enqueue(judge_reply(0.8), judge_reply(0.6), judge_reply(0.8))
+        ...     engine = gk.ModelEngine.from_env(base_url=server.base_url, api_key="sk-test")
+        ...     with gk.Runner(models=engine) as runner:
+        ...         report = stability(judge, ["gout"], repeats=3, runner=runner)
+        >>> report.ok, sorted(report.flaky[0].rewards), round(report.max_spread, 2)
+        (False, [0.6, 0.8, 0.8], 0.2)
     """
     if repeats < 2:
         raise ValueError(f"repeats must be at least 2, got {repeats}")
@@ -164,6 +177,16 @@ def ordering(
         strict: ties between tiers count as violations (the cookbook's ``>``).
         runner: the runner (default: the shared one).
         key: the row id field, for reports.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> fuzzy = gk.text_similarity("{{sample.output_text}}", "{{item.answer}}", name="fuzzy")
+        >>> row = {"id": "q1", "answer": "acute appendicitis"}
+        >>> report = ordering(fuzzy, [(row, ["inflamed appendix", "acute diverticulitis"])])
+        >>> report.ok
+        False
+        >>> print(report.violations[0].better, ">", report.violations[0].worse, "reversed")
+        inflamed appendix > acute diverticulitis reversed
     """
     cases = [(item or {}, _tiers(answers)) for item, answers in rankings]
     flat = [(case, tier, answer) for case, (_, tiers) in enumerate(cases) for tier, answers in enumerate(tiers) for answer in answers]  # fmt: skip
@@ -265,6 +288,15 @@ def agreement(
             ``pass_threshold``, else the recommended one).
         runner: the runner (default: the shared one).
         key: the row id field, for reports.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> fuzzy = gk.text_similarity("{{sample.output_text}}", "{{item.answer}}", name="fuzzy")
+        >>> row = {"id": "q1", "answer": "acute appendicitis"}
+        >>> report = agreement(fuzzy, ["acute appendicitis", "appendicitis", "gout"], [row] * 3,
+        ...                    [1.0, 0.8, 0.0])
+        >>> report.kind, report.spearman, report.kendall
+        ('scores', 1.0, 1.0)
     """
     if len(human) != len(samples):
         raise ValueError(f"got {len(human)} human judgements for {len(samples)} samples")

@@ -46,6 +46,24 @@ def assert_matches_golden(
 
     Returns:
         The ``ParityReport`` (for further assertions).
+
+    Examples:
+        >>> import json, os, tempfile
+        >>> exact = {"type": "string_check", "name": "exact", "operation": "eq",
+        ...          "input": "{{sample.output_text}}", "reference": "{{item.answer}}"}
+        >>> case = {"grader": exact, "model_sample": "gout", "item": {"answer": "gout"},
+        ...         "response": {"reward": 0.0}}
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = os.path.join(tmp, "golden.jsonl")
+        ...     with open(path, "w") as f:
+        ...         _ = f.write(json.dumps(case) + "\\n")
+        ...     try:
+        ...         assert_matches_golden(path)
+        ...     except AssertionError as e:
+        ...         print(str(e).replace(tmp, "<tmp>"))
+        <tmp>/golden.jsonl: parity check failed
+        checked 1, matched 0, mismatched 1, skipped 0
+          case 1 (string_check 'exact'): reward is 1.0 locally, 0.0 on the service
     """
     report = check(path, runner=runner, tolerance=tolerance, include_models=include_models)
     if report.checked == 0 and not report.skipped:

@@ -82,6 +82,17 @@ def probe(
     Returns:
         A [`ProbeReport`][graderkit.testing.probe_report.ProbeReport]; ``report.ok`` is False when a
         ``below_gold`` or ``not_above_wrong`` rewrite wins on any row.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> fuzzy = gk.text_similarity("{{sample.output_text}}", "{{item.answer}}", name="fuzzy")
+        >>> rows = [{"id": "q1", "answer": "acute appendicitis"}, {"id": "q2", "answer": "gout"}]
+        >>> report = probe(fuzzy, rows)
+        >>> [f.rewrite.name for f in report.failures]
+        ['hedge', 'candidate_list', 'echo_reference', 'negated_reference']
+        >>> hack = report.failures[0].examples[0]
+        >>> hack.answer, hack.reward > hack.baseline
+        ('gout or possibly acute appendicitis', True)
     """
     rows = list(items)[:max_items]
     contexts, wrong_note = _contexts(grader, rows, gold, wrong, question, key)
