@@ -47,7 +47,6 @@ from graderkit.errors import (
     GraderkitError,
     GraderkitWarning,
     InvalidGrader,
-    NotYetSupported,
     TemplateError,
 )
 
@@ -114,7 +113,6 @@ __all__ = [
     "Message",
     "ModelEngine",
     "MultiGrader",
-    "NotYetSupported",
     "OpenAIEmbeddings",
     "OutputText",
     "PythonGrader",

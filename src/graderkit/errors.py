@@ -30,7 +30,6 @@ __all__ = [
     "GraderkitError",
     "GraderkitWarning",
     "InvalidGrader",
-    "NotYetSupported",
     "TemplateError",
 ]
 
@@ -135,21 +134,6 @@ class GraderkitWarning(UserWarning):
         ...     grader = gk.from_openai(wire)
         >>> grader.operation, caught[0].category is gk.GraderkitWarning
         ('ne', True)
-    """
-
-
-class NotYetSupported(GraderkitError, NotImplementedError):
-    """The grader is valid but this version of graderkit cannot run it locally.
-
-    Also a ``NotImplementedError``, so code that already handles that keeps working.
-
-    Examples:
-        >>> import graderkit as gk
-        >>> raise gk.NotYetSupported("endpoint graders cannot run locally yet")
-        Traceback (most recent call last):
-        graderkit.errors.NotYetSupported: endpoint graders cannot run locally yet
-        >>> issubclass(gk.NotYetSupported, NotImplementedError)
-        True
     """
 
 

@@ -103,3 +103,17 @@ def test_async_api_from_a_running_loop(server: FakeOpenAI, runner: gk.Runner) ->
 
     # agrade runs on the caller's loop; the sync API uses the runner's private loop
     assert asyncio.run(main()).reward == 0.9
+
+
+def test_close_releases_a_user_supplied_embeddings_backend(server: FakeOpenAI) -> None:
+    import gc
+
+    other = gk.ModelEngine.from_env(base_url=server.base_url, api_key="sk-test")
+    grader = gk.text_similarity(
+        "{{ sample.output_text }}", "{{ item.answer }}", evaluation_metric="cosine", name="cos"
+    )
+    runner = gk.Runner(embeddings=gk.OpenAIEmbeddings(other))
+    assert runner.grade(grader, "abc", {"answer": "abc"}).ok
+    runner.close()
+    gc.collect()  # an unclosed HTTP session would warn here, and warnings are errors
+    assert server.request_count >= 1

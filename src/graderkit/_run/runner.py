@@ -163,8 +163,7 @@ class Runner:
             self._python.close()
         loop, thread = self._loop, self._thread
         if loop is not None and thread is not None:
-            if self._models is not None:
-                self._run_coroutine(self._models.aclose())
+            self._run_coroutine(self.aclose())  # the judge engine and the embeddings backend
             loop.call_soon_threadsafe(loop.stop)
             thread.join(timeout=5)
             loop.close()
