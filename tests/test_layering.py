@@ -24,6 +24,7 @@ LAYERS = {
     "schema": 2,
     "_run": 2,
     "_authoring": 2,
+    "_lazy": 0,
     "testing": 3,
     "report": 3,
     "integrations": 3,

@@ -10,7 +10,6 @@ Examples:
 """
 
 from typing import TYPE_CHECKING
-from typing import Any as _Any
 
 from graderkit._authoring import python_grader
 from graderkit._core.arith import Expression
@@ -40,6 +39,7 @@ from graderkit._core.results import GradeResult
 from graderkit._core.sample import sample_from_text
 from graderkit._core.summary import Summary, summarize
 from graderkit._core.wire import from_openai, to_json, to_openai
+from graderkit._lazy import lazy_attributes as _lazy_attributes
 from graderkit._run.default import grade, grade_many
 from graderkit._run.runner import Runner
 from graderkit.errors import (
@@ -76,20 +76,7 @@ _LAZY = {
 """The edges, imported on first use so ``import graderkit`` stays fast."""
 
 
-def __getattr__(name: str) -> _Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'graderkit' has no attribute {name!r}")
-    import importlib
-
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
-
+__getattr__, __dir__ = _lazy_attributes("graderkit", globals(), _LAZY)
 
 __all__ = [
     "AudioData",
