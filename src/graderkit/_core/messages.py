@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, field_validator
 
 from graderkit._core.template import parse_template
 from graderkit._core.wiremodel import Number, WireModel
@@ -22,9 +22,13 @@ __all__ = [
 ]
 
 
-def _checked(text: str, field: str) -> str:
-    parse_template(text, field=field)
+def _checked(text: str) -> str:
+    parse_template(text)  # a TemplateError; the loader adds the grader and the JSON path
     return text
+
+
+TemplateText = Annotated[str, AfterValidator(_checked)]
+"""A string that may hold ``{{ namespace.path }}`` templates, checked when the model is built."""
 
 
 class InputText(WireModel):
@@ -37,13 +41,8 @@ class InputText(WireModel):
     """
 
     type: Literal["input_text"] = "input_text"
-    text: str
+    text: TemplateText
     prompt_cache_breakpoint: dict[str, object] | None = None
-
-    @field_validator("text")
-    @classmethod
-    def _template(cls, v: str) -> str:
-        return _checked(v, "text")
 
 
 class OutputText(WireModel):
@@ -56,12 +55,7 @@ class OutputText(WireModel):
     """
 
     type: Literal["output_text"] = "output_text"
-    text: str
-
-    @field_validator("text")
-    @classmethod
-    def _template(cls, v: str) -> str:
-        return _checked(v, "text")
+    text: TemplateText
 
 
 class InputImage(WireModel):
@@ -74,14 +68,9 @@ class InputImage(WireModel):
     """
 
     type: Literal["input_image"] = "input_image"
-    image_url: str
+    image_url: TemplateText
     detail: Literal["high", "low", "auto"] | None = None
     file_id: str | None = None
-
-    @field_validator("image_url")
-    @classmethod
-    def _template(cls, v: str) -> str:
-        return _checked(v, "image_url")
 
 
 class AudioData(WireModel):
@@ -93,13 +82,8 @@ class AudioData(WireModel):
         {'data': '{{ item.audio }}', 'format': 'wav'}
     """
 
-    data: str
+    data: TemplateText
     format: Literal["mp3", "wav"]
-
-    @field_validator("data")
-    @classmethod
-    def _template(cls, v: str) -> str:
-        return _checked(v, "data")
 
 
 class InputAudio(WireModel):
