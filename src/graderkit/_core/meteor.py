@@ -13,8 +13,9 @@ from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
 from itertools import chain, pairwise
-from typing import Any, TypeVar
+from typing import TypeVar
 
+from graderkit._core.porter import porter_stem_uncached
 from graderkit._core.tokens import whitespace_tokens
 
 __all__ = ["SynonymLookup", "align", "count_chunks", "meteor", "porter_stem", "score_alignment"]
@@ -249,17 +250,10 @@ def porter_stem(word: str) -> str:
         word: a token.
 
     Returns:
-        Its Porter stem, exactly nltk's.
+        Its Porter stem, exactly nltk's (``graderkit._core.porter`` reimplements it).
 
     Examples:
         >>> porter_stem("sitting")
         'sit'
     """
-    return str(_porter().stem(word))
-
-
-@lru_cache(maxsize=1)
-def _porter() -> Any:
-    from nltk.stem.porter import PorterStemmer  # lazy: keeps nltk out of `import graderkit`
-
-    return PorterStemmer()
+    return porter_stem_uncached(word)
