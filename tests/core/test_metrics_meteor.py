@@ -12,13 +12,13 @@ from typing import Any
 
 import nltk
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from metric_texts import EDGE_PAIRS, assert_same, text_pairs
 from nltk.translate.meteor_score import align_words
 from nltk.translate.meteor_score import meteor_score as nltk_meteor_score
 
-from graderkit._core.meteor import align, count_chunks, meteor, porter_stem
+from graderkit._core.meteor import UNMATCHED, align, count_chunks, meteor, porter_stem
 from graderkit._run.wordnet import WordNetSynonyms, load_wordnet, locate_wordnet
 
 
@@ -143,13 +143,30 @@ def test_synonyms_equal_nltk_candidates(
         assert synonyms(word) == expected
 
 
-@pytest.mark.parametrize(
-    "matches", [[], [(0, 0)], [(0, 0), (1, 1)], [(0, 1), (1, 0)], [(0, 0), (2, 1), (3, 2), (5, 5)]]
-)
-def test_count_chunks_equals_nltk(matches: list[tuple[int, int]]) -> None:
+@st.composite
+def alignments(draw: st.DrawFn) -> tuple[int, list[tuple[int, int]]]:
+    """A hypothesis length and a valid alignment: distinct positions on each side."""
+    hyp_length = draw(st.integers(1, 12))
+    ref_length = draw(st.integers(1, 12))
+    hyp = draw(st.lists(st.integers(0, hyp_length - 1), unique=True, max_size=ref_length))
+    ref = draw(st.permutations(range(ref_length)))[: len(hyp)]
+    return hyp_length, sorted(zip(hyp, ref, strict=True))
+
+
+@given(alignments())
+@example((1, []))
+@example((2, [(0, 0), (1, 1)]))
+@example((2, [(0, 1), (1, 0)]))
+@example((6, [(0, 0), (2, 1), (3, 2), (5, 5)]))
+@example((3, [(1, 0), (2, 1)]))  # an unmatched position before reference position 0
+def test_count_chunks_equals_nltk(case: tuple[int, list[tuple[int, int]]]) -> None:
     from nltk.translate.meteor_score import _count_chunks
 
-    assert count_chunks(matches) == _count_chunks(matches)
+    hyp_length, matches = case
+    ref_of = [UNMATCHED] * hyp_length
+    for i, j in matches:
+        ref_of[i] = j
+    assert count_chunks(ref_of) == _count_chunks(matches)
 
 
 @given(st.text(alphabet=st.sampled_from("ΣσςΑαΒβİIKk\u0301'. \t\n\xa0\u2028\u3000abc")))

@@ -3,8 +3,10 @@
 nltk aligns the hypothesis to the reference in three stages (exact words, Porter stems, WordNet
 synonyms), then scores the alignment. Its time goes into stemming every unmatched word and into
 WordNet look-ups, repeated on every call. This module runs the same alignment with the same
-tie-breaking, on a stem cache and on a synonym look-up that the caller injects (the core never
-reads WordNet's files; ``graderkit._run.wordnet`` provides a cached look-up).
+tie-breaking, on a stem cache (``graderkit._core.porter`` reimplements nltk's stemmer) and on a
+synonym look-up that the caller injects (the core never reads WordNet's files;
+``graderkit._run.wordnet`` provides a cached look-up). The alignment is kept as one array,
+hypothesis position -> reference position, so scoring it is two C-level passes.
 """
 
 from __future__ import annotations
@@ -12,13 +14,21 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from functools import lru_cache
-from itertools import chain, pairwise
-from typing import TypeVar
+from itertools import chain
+from operator import sub
 
 from graderkit._core.porter import porter_stem_uncached
 from graderkit._core.tokens import whitespace_tokens
 
-__all__ = ["SynonymLookup", "align", "count_chunks", "meteor", "porter_stem", "score_alignment"]
+__all__ = [
+    "UNMATCHED",
+    "SynonymLookup",
+    "align",
+    "alignment",
+    "count_chunks",
+    "meteor",
+    "porter_stem",
+]
 
 SynonymLookup = Callable[[str], frozenset[str]]
 """``synonyms(word)``: every lemma name without ``_`` over nltk ``wordnet.synsets(word)``."""
@@ -26,7 +36,9 @@ SynonymLookup = Callable[[str], frozenset[str]]
 Pair = tuple[int, int]
 """A matched (hypothesis position, reference position)."""
 
-_T = TypeVar("_T")
+UNMATCHED = -2
+"""An unmatched hypothesis position in an alignment array. Not -1: no position is one more
+than it, so a reference position following it never continues a chunk."""
 
 _ALPHA = 0.9
 _BETA = 3.0
@@ -68,34 +80,45 @@ def meteor(
     reference_words = whitespace_tokens(reference.lower())
     if not hypothesis or not reference_words:
         return 0.0
-    matches = align(hypothesis, reference_words, synonyms, vocabulary=vocabulary)
-    return score_alignment(len(hypothesis), len(reference_words), matches)
-
-
-def score_alignment(hypothesis_length: int, reference_length: int, matches: list[Pair]) -> float:
-    """nltk ``single_meteor_score`` from an alignment, with its operation order.
-
-    Args:
-        hypothesis_length: hypothesis tokens, > 0.
-        reference_length: reference tokens, > 0.
-        matches: the alignment sorted by hypothesis position.
-
-    Returns:
-        ``(1 - gamma * (chunks / m) ** beta) * fmean``, or 0.0 without any match.
-
-    Examples:
-        >>> score_alignment(2, 2, [(0, 1), (1, 0)])
-        0.5
-    """
-    matches_count = len(matches)
-    if matches_count == 0:
+    ref_of = alignment(hypothesis, reference_words, synonyms, vocabulary=vocabulary)
+    matches = len(ref_of) - ref_of.count(UNMATCHED)
+    if matches == 0:
         return 0.0
-    precision = float(matches_count) / hypothesis_length
-    recall = float(matches_count) / reference_length
+    return _score(len(hypothesis), len(reference_words), matches, count_chunks(ref_of))
+
+
+def _score(hypothesis_length: int, reference_length: int, matches: int, chunks: int) -> float:
+    """nltk ``single_meteor_score``'s formula, operation for operation (``matches`` > 0)."""
+    precision = float(matches) / hypothesis_length
+    recall = float(matches) / reference_length
     fmean = (precision * recall) / (_ALPHA * precision + (1 - _ALPHA) * recall)
-    frag_frac = float(count_chunks(matches)) / matches_count
+    frag_frac = float(chunks) / matches
     penalty: float = _GAMMA * frag_frac**_BETA
     return (1 - penalty) * fmean
+
+
+def count_chunks(ref_of: Sequence[int]) -> int:
+    """nltk ``_count_chunks``: runs of matches adjacent on both sides (1 for no match).
+
+    A match continues the chunk before it exactly when the hypothesis position before it is
+    matched to the reference position before it; ``UNMATCHED`` never passes that test.
+
+    Args:
+        ref_of: an alignment array (see ``alignment``).
+
+    Returns:
+        The number of chunks.
+
+    Examples:
+        >>> count_chunks([0, 1, UNMATCHED, 5])  # nltk: _count_chunks([(0, 0), (1, 1), (3, 5)])
+        2
+        >>> count_chunks([UNMATCHED, UNMATCHED])
+        1
+    """
+    matches = len(ref_of) - ref_of.count(UNMATCHED)
+    if matches == 0:
+        return 1
+    return matches - list(map(sub, ref_of[1:], ref_of)).count(1)
 
 
 def align(
@@ -105,10 +128,7 @@ def align(
     *,
     vocabulary: AbstractSet[str] | None = None,
 ) -> list[Pair]:
-    """nltk ``_enum_align_words``: exact, then stem, then WordNet-synonym matches.
-
-    Each stage sees only the words the earlier stages left unmatched; the synonym stage sees
-    their Porter stems, as in nltk.
+    """nltk ``_enum_align_words``'s matches: exact, then stem, then WordNet-synonym matches.
 
     Args:
         hypothesis: lowercased hypothesis tokens.
@@ -123,34 +143,68 @@ def align(
         >>> align(["a", "cats", "b"], ["cat", "a"], lambda word: frozenset())
         [(0, 1), (1, 0)]
     """
-    matches, hyp_left, ref_left = _pair_equal(hypothesis, reference)
-    if hyp_left and ref_left:
-        hyp_stems = list(map(porter_stem, map(hypothesis.__getitem__, hyp_left)))
-        ref_stems = list(map(porter_stem, map(reference.__getitem__, ref_left)))
-        local, hyp_keep, ref_keep = _pair_equal(hyp_stems, ref_stems)
-        if local:
-            matches += [(hyp_left[a], ref_left[b]) for a, b in local]
-            hyp_left, hyp_stems = _pick(hyp_left, hyp_keep), _pick(hyp_stems, hyp_keep)
-            ref_left, ref_stems = _pick(ref_left, ref_keep), _pick(ref_stems, ref_keep)
-        if hyp_left and ref_left:
-            local = _pair_synonyms(hyp_stems, ref_stems, synonyms, vocabulary)
-            matches += [(hyp_left[a], ref_left[b]) for a, b in local]
-    matches.sort()
-    return matches
+    ref_of = alignment(hypothesis, reference, synonyms, vocabulary=vocabulary)
+    return [(i, j) for i, j in enumerate(ref_of) if j != UNMATCHED]
 
 
-def _pick(items: list[_T], keep: list[int]) -> list[_T]:
-    return list(map(items.__getitem__, keep))
+def alignment(
+    hypothesis: Sequence[str],
+    reference: Sequence[str],
+    synonyms: SynonymLookup,
+    *,
+    vocabulary: AbstractSet[str] | None = None,
+) -> list[int]:
+    """The alignment as an array: hypothesis position -> reference position, or ``UNMATCHED``.
 
+    Each stage sees only the words the earlier stages left unmatched; the synonym stage sees
+    their Porter stems, as in nltk.
 
-def _pair_equal(hyp: Sequence[str], ref: Sequence[str]) -> tuple[list[Pair], list[int], list[int]]:
-    """nltk ``_match_enums`` on two word lists: (hyp index, ref index) pairs, and the rest.
-
-    Walking the hypothesis backwards, each word takes the last unused equal reference word.
+    Args:
+        hypothesis: lowercased hypothesis tokens.
+        reference: lowercased reference tokens.
+        synonyms: the WordNet look-up.
+        vocabulary: optional; every word any ``synonyms`` answer can contain.
 
     Returns:
-        The pairs, then the unmatched hypothesis and reference indices in increasing order
-        (both empty when either side is fully matched: nothing is left to pair).
+        One entry per hypothesis token.
+
+    Examples:
+        >>> alignment(["a", "cats", "b"], ["cat", "a"], lambda word: frozenset())
+        [1, 0, -2]
+    """
+    ref_of = [UNMATCHED] * len(hypothesis)
+    hyp_left, ref_left = _match_equal(hypothesis, reference, ref_of, None, None)
+    if not hyp_left:
+        return ref_of
+    hyp_stems = [porter_stem(hypothesis[i]) for i in hyp_left]
+    ref_stems = [porter_stem(reference[j]) for j in ref_left]
+    hyp_keep, ref_keep = _match_equal(hyp_stems, ref_stems, ref_of, hyp_left, ref_left)
+    if not hyp_keep:
+        return ref_of
+    if len(hyp_keep) < len(hyp_left):
+        hyp_left, hyp_stems = [hyp_left[k] for k in hyp_keep], [hyp_stems[k] for k in hyp_keep]
+    if len(ref_keep) < len(ref_left):
+        ref_left, ref_stems = [ref_left[k] for k in ref_keep], [ref_stems[k] for k in ref_keep]
+    for a, b in _pair_synonyms(hyp_stems, ref_stems, synonyms, vocabulary):
+        ref_of[hyp_left[a]] = ref_left[b]
+    return ref_of
+
+
+def _match_equal(
+    hyp: Sequence[str],
+    ref: Sequence[str],
+    ref_of: list[int],
+    hyp_at: list[int] | None,
+    ref_at: list[int] | None,
+) -> tuple[list[int], list[int]]:
+    """nltk ``_match_enums`` on two word lists, recorded in ``ref_of``.
+
+    Walking the hypothesis backwards, each word takes the last unused equal reference word.
+    ``hyp_at``/``ref_at`` map the lists' indices to text positions (``None``: the identity).
+
+    Returns:
+        The unmatched hypothesis and reference indices (into ``hyp`` and ``ref``) in
+        increasing order; both empty when either side is used up (nothing is left to pair).
     """
     positions: dict[str, list[int]] = {}
     for j, word in enumerate(ref):
@@ -159,19 +213,24 @@ def _pair_equal(hyp: Sequence[str], ref: Sequence[str]) -> tuple[list[Pair], lis
             positions[word] = [j]
         else:
             at.append(j)
-    pairs: list[Pair] = []
     hyp_left: list[int] = []
     get = positions.get
+    matched = 0
     for i in range(len(hyp) - 1, -1, -1):
         at = get(hyp[i])
         if at:
-            pairs.append((i, at.pop()))
+            j = at.pop()
+            if hyp_at is None:
+                ref_of[i] = j
+            else:
+                ref_of[hyp_at[i]] = ref_at[j]  # type: ignore[index]  # both given together
+            matched += 1
         else:
             hyp_left.append(i)
-    if not hyp_left or len(pairs) == len(ref):
-        return pairs, [], []
+    if not hyp_left or matched == len(ref):
+        return [], []
     hyp_left.reverse()
-    return pairs, hyp_left, sorted(chain.from_iterable(positions.values()))
+    return hyp_left, sorted(chain.from_iterable(positions.values()))
 
 
 def _positions(words: Sequence[str], keep: AbstractSet[str]) -> dict[str, list[int]]:
@@ -220,26 +279,6 @@ def _pair_synonyms(
             positions[best_word].pop()
             pairs.append((i, best_j))
     return pairs
-
-
-def count_chunks(matches: Sequence[Pair]) -> int:
-    """nltk ``_count_chunks``: runs of matches adjacent on both sides (1 for no match).
-
-    Args:
-        matches: the alignment sorted by hypothesis position.
-
-    Returns:
-        The number of chunks.
-
-    Examples:
-        >>> count_chunks([(0, 0), (1, 1), (2, 5)])
-        2
-    """
-    chunks = 1
-    for (hyp_a, ref_a), (hyp_b, ref_b) in pairwise(matches):
-        if hyp_b != hyp_a + 1 or ref_b != ref_a + 1:
-            chunks += 1
-    return chunks
 
 
 @lru_cache(maxsize=1 << 16)

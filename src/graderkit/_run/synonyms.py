@@ -3,8 +3,9 @@
 nltk's METEOR asks ``wordnet.synsets(word)`` for every unmatched hypothesis word on every
 call, and each answer builds ``Synset`` and ``Lemma`` objects from the data files. The only
 thing METEOR keeps from them is the set of lemma names. This module reads every synset's lemma
-names once (about 0.3 s for WordNet 3.0), then answers with nltk's own morphology
-(``_morphy``) and lemma index, and remembers each word's answer.
+names once (about 0.3 s for WordNet 3.0), then answers with nltk's morphology (``_morphy``,
+inlined on nltk's own exception and substitution tables) and lemma index, and remembers each
+word's answer.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class WordNetSynonyms:
 
     Returns exactly nltk METEOR's candidate set minus the word itself: every lemma name without
     ``_`` over ``reader.synsets(word)``. When the reader lacks the nltk internals the fast path
-    uses (``_morphy``, ``_lemma_pos_offset_map``), it asks ``reader.synsets`` instead.
+    uses (``_exception_map``, ``_lemma_pos_offset_map``), it asks ``reader.synsets`` instead.
 
     Args:
         reader: an nltk ``WordNetCorpusReader``.
@@ -52,6 +53,16 @@ class WordNetSynonyms:
         """Every name an answer can contain (``None`` on the public-API path)."""
         if _has_fast_path(reader):
             self._names = _read_names(reader)
+            self._index: dict[str, dict[str, list[int]]] = reader._lemma_pos_offset_map
+            self._parts = [
+                (
+                    pos,
+                    self._names[pos],
+                    reader._exception_map[pos],
+                    tuple(reader.MORPHOLOGICAL_SUBSTITUTIONS[pos]),
+                )
+                for pos, _ in _POS_FILES
+            ]
             self.vocabulary = frozenset(
                 name for table in self._names.values() for names in table.values() for name in names
             )
@@ -63,16 +74,27 @@ class WordNetSynonyms:
         return self.look_up(word)
 
     def _from_table(self, word: str) -> frozenset[str]:
-        """nltk ``synsets``: lowercase, each part of speech, each ``_morphy`` form, its offsets."""
+        """nltk ``synsets``: lowercase, each part of speech, each ``_morphy`` form, its offsets.
+
+        ``_morphy(word, pos)`` is the word itself and either its listed exceptions or, when it
+        has none, the word with each matching suffix substitution; nltk keeps the forms in the
+        lemma index under ``pos``. Inlined here on tables read once (the answer is a set, so
+        nltk's de-duplication and ordering of forms change nothing).
+        """
         word = word.lower()
-        index = self.reader._lemma_pos_offset_map
-        morphy = self.reader._morphy
+        index = self._index
         names: set[str] = set()
-        for pos, _ in _POS_FILES:
-            table = self._names[pos]
-            for form in morphy(word, pos, True):
-                for offset in index.get(form, {}).get(pos, ()):
-                    names.update(table[offset])
+        for pos, table, exceptions, substitutions in self._parts:
+            forms = exceptions.get(word)
+            if forms is None:
+                forms = [
+                    word[: -len(old)] + new for old, new in substitutions if word.endswith(old)
+                ]
+            for form in (word, *forms):
+                offsets = index.get(form)
+                if offsets is not None:
+                    for offset in offsets.get(pos, ()):
+                        names.update(table[offset])
         return frozenset(names)
 
     def _from_synsets(self, word: str) -> frozenset[str]:
@@ -83,8 +105,11 @@ class WordNetSynonyms:
 
 
 def _has_fast_path(reader: Any) -> bool:
-    return hasattr(reader, "_morphy") and isinstance(
-        getattr(reader, "_lemma_pos_offset_map", None), dict
+    """Whether ``reader`` has the nltk internals ``_from_table`` reads."""
+    return (
+        isinstance(getattr(reader, "_lemma_pos_offset_map", None), dict)
+        and isinstance(getattr(reader, "_exception_map", None), dict)
+        and isinstance(getattr(reader, "MORPHOLOGICAL_SUBSTITUTIONS", None), dict)
     )
 
 
