@@ -55,6 +55,10 @@ def check(first: list[str], second: list[str], ns: list[int]) -> None:
     assert ngram_overlaps(first, second, ns) == expected
     assert pooled_overlap(first, second, ns) == sum(expected)
     assert ngram_overlaps(second, first, ns) == expected
+    for top in range(1, 7):  # the orders 1..top (GLEU's 1..4) take a path of their own
+        pooled = sum(counted(first, second, n) for n in range(1, top + 1))
+        assert pooled_overlap(first, second, range(1, top + 1)) == pooled
+        assert pooled_overlap(second, first, list(range(1, top + 1))) == pooled
 
 
 @given(repetitive, repetitive, orders)

@@ -114,7 +114,38 @@ def pooled_overlap(first: Sequence[str], second: Sequence[str], orders: Iterable
         >>> pooled_overlap("a b c d".split(), "a b c x b c".split(), [1, 2, 3, 4])
         6
     """
-    return sum(_overlaps(first, second, tuple(orders)).values())
+    orders = tuple(orders)
+    top = len(orders)
+    if orders == tuple(range(1, top + 1)):  # GLEU's 1..4: one pass over the shared stretches
+        return _pooled_up_to(first, second, top)
+    return sum(_overlaps(first, second, orders).values())
+
+
+def _pooled_up_to(first: Sequence[str], second: Sequence[str], top: int) -> int:
+    """The clipped overlap summed over the orders 1..top (``_overlaps`` for that case).
+
+    A shared stretch of ``length`` tokens holds ``length - n + 1`` shared n-grams of each
+    order n <= length, ``k * length - k * (k - 1) // 2`` over the orders 1..k, k = min(top,
+    length); the unigrams are counted on their own (a repeated token can be shared outside
+    any stretch), so the stretches contribute the orders 2..top.
+    """
+    unigrams = _unigram_overlap(first, second)
+    if unigrams == 0 or top == 1:
+        return unigrams
+    runs = _shared_runs(first, second)
+    if runs is None:
+        total = unigrams
+        for n in range(2, top + 1):
+            found = _order_overlap(first, second, n)
+            if found == 0:  # a shared n-gram starts with a shared (n-1)-gram
+                break
+            total += found
+        return total
+    higher = 0
+    for length in runs:
+        k = top if length > top else length
+        higher += k * length - k * (k - 1) // 2 - length
+    return unigrams + higher
 
 
 def _overlaps(
