@@ -23,10 +23,10 @@ from graderkit._core.tokens import whitespace_tokens
 __all__ = [
     "UNMATCHED",
     "SynonymLookup",
-    "align",
     "alignment",
     "count_chunks",
     "meteor",
+    "pairs",
     "porter_stem",
 ]
 
@@ -121,29 +121,19 @@ def count_chunks(ref_of: Sequence[int]) -> int:
     return matches - list(map(sub, ref_of[1:], ref_of)).count(1)
 
 
-def align(
-    hypothesis: Sequence[str],
-    reference: Sequence[str],
-    synonyms: SynonymLookup,
-    *,
-    vocabulary: AbstractSet[str] | None = None,
-) -> list[Pair]:
-    """nltk ``_enum_align_words``'s matches: exact, then stem, then WordNet-synonym matches.
+def pairs(ref_of: Sequence[int]) -> list[Pair]:
+    """An alignment array as nltk's matches: (hypothesis, reference) position pairs.
 
     Args:
-        hypothesis: lowercased hypothesis tokens.
-        reference: lowercased reference tokens.
-        synonyms: the WordNet look-up.
-        vocabulary: optional; every word any ``synonyms`` answer can contain.
+        ref_of: an alignment array (see ``alignment``).
 
     Returns:
-        Matched (hypothesis position, reference position) pairs sorted by hypothesis position.
+        The pairs sorted by hypothesis position, as nltk ``align_words`` returns them.
 
     Examples:
-        >>> align(["a", "cats", "b"], ["cat", "a"], lambda word: frozenset())
+        >>> pairs(alignment(["a", "cats", "b"], ["cat", "a"], lambda word: frozenset()))
         [(0, 1), (1, 0)]
     """
-    ref_of = alignment(hypothesis, reference, synonyms, vocabulary=vocabulary)
     return [(i, j) for i, j in enumerate(ref_of) if j != UNMATCHED]
 
 
