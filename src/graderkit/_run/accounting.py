@@ -116,7 +116,8 @@ class Tally:
 class Ledger:
     """Calls, tokens and dollars, per grader and per model, for one engine.
 
-    A call answered from the cache or a cassette counts as a ``cache_hit`` and costs nothing;
+    A call answered from the cache or a cassette, or by an identical request in flight at the
+    same time, counts as a ``cache_hit`` and costs nothing;
     ``requests`` counts every HTTP attempt, retries included.
     """
 

@@ -35,7 +35,7 @@ import random
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from graderkit._core.model_reply import ChatFailure, ChatReply
@@ -59,12 +59,14 @@ _GRACE = 1.0
 
 @dataclass(slots=True)
 class _LoopState:
-    """What belongs to one event loop: the transport (lazily) and the semaphore."""
+    """What belongs to one event loop: the transport (lazily), the semaphore, and the cached
+    requests in flight (request key -> the future of their outcome)."""
 
     loop: asyncio.AbstractEventLoop
     semaphore: asyncio.Semaphore
     transport: Transport | None = None
     pause_until: float = 0.0
+    in_flight: dict[str, asyncio.Future[Any]] = field(default_factory=dict)
 
 
 class ModelEngine:
@@ -293,8 +295,49 @@ class ModelEngine:
             reply = decode(stored)
             self._account(grader, model, reply, requests=0, cached=True)
             return reply
-        outcome, attempts = await self._send(body, send)
-        if cached and not isinstance(outcome, ChatFailure):
+        if not cached:
+            outcome, attempts = await self._send(body, send)
+            self._account(grader, model, outcome, requests=attempts, cached=False)
+            return outcome
+        return await self._send_once(kind, key, body, grader, send)
+
+    async def _send_once(
+        self,
+        kind: Kind,
+        key: str,
+        body: Mapping[str, Any],
+        grader: str,
+        send: Callable[[Transport, Mapping[str, Any], float], Awaitable[R]],
+    ) -> R | ChatFailure:
+        """Send a cacheable request, or wait for the identical one already in flight.
+
+        With a cache, an identical request made a moment later is answered from the cache;
+        one made while the first is still in flight waits for it instead of sending a
+        duplicate (a dataset with repeated answers asks its judge once per distinct prompt),
+        and counts as a cache hit. If the first is cancelled, a waiter sends its own.
+        """
+        model = str(body.get("model", ""))
+        in_flight = self._bind().in_flight
+        while (leader := in_flight.get(key)) is not None:
+            try:
+                outcome: R | ChatFailure = await asyncio.shield(leader)
+            except asyncio.CancelledError:
+                if leader.cancelled() and not _cancelling():
+                    continue  # the first request was cancelled, not this one: send it here
+                raise
+            self._account(grader, model, outcome, requests=0, cached=True)
+            return outcome
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        in_flight[key] = future
+        try:
+            outcome, attempts = await self._send(body, send)
+        except BaseException:
+            future.cancel()
+            raise
+        finally:
+            del in_flight[key]
+        future.set_result(outcome)
+        if not isinstance(outcome, ChatFailure):
             self._store(kind, key, body, outcome.to_dict())
         self._account(grader, model, outcome, requests=attempts, cached=False)
         return outcome
@@ -400,6 +443,12 @@ else:  # pragma: no cover - Python 3.10
 
     async def _within(call: Awaitable[R], seconds: float) -> R:
         return await asyncio.wait_for(call, seconds)
+
+
+def _cancelling() -> bool:
+    """Whether the current task has been asked to stop (always False before Python 3.11)."""
+    task = asyncio.current_task()
+    return bool(task is not None and getattr(task, "cancelling", lambda: 0)())
 
 
 async def _chat(transport: Transport, body: Mapping[str, Any], timeout: float) -> ChatReply:
