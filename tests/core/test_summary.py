@@ -78,7 +78,7 @@ def test_chunked_moments_stay_exact_over_many_values() -> None:
     values = [((i * 7919) % 1000) / 999 for i in range(50_000)]
     builder = SummaryBuilder()
     for v in values:
-        builder._add(v, 0, {}, {}, None, {})
+        builder.add_values(v)
     s = builder.build()
     assert s.mean == pytest.approx(math.fsum(values) / len(values), rel=1e-15)
     assert s.std == pytest.approx(statistics.pstdev(values), rel=1e-12)

@@ -180,3 +180,19 @@ def test_pass_counts_come_from_the_lines(tmp_path: Path) -> None:
     assert s.passed == sum(bool(r.passed) for r in results) == 2
     assert "passed     2/3" in "\n".join(s.lines())
     assert summarize_rows([ResultRow("a", 0, 1.0)]).passed is None
+
+
+@given(rows_strategy)
+def test_report_and_summarize_agree_on_the_shared_figures(rows: list[ResultRow]) -> None:
+    # `graderkit report` (a results file) and `gk.summarize` (result objects) are one
+    # computation: the same rows give bit-identical figures.
+    report = summarize_rows(rows)
+    results = [
+        gk.GradeResult(reward=r.reward, name="g", type="python", errors=dict.fromkeys(r.flags))
+        for r in rows
+    ]
+    core = gk.summarize(results, runs=[r.run for r in rows])
+    assert (report.count, report.mean, report.std) == (core.count, core.mean, core.std)
+    assert (report.minimum, report.maximum) == (core.minimum, core.maximum)
+    assert (report.run_means, report.std_across_runs) == (core.run_means, core.run_std)
+    assert (report.errored, report.error_counts) == (core.errored, core.error_counts)

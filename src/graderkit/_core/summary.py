@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -30,8 +30,6 @@ from graderkit._core.grading import passed_for
 from graderkit._core.results import GradeResult
 
 __all__ = ["Priced", "Summary", "SummaryBuilder", "summarize"]
-
-TOKEN_FIELDS = ("prompt_tokens", "completion_tokens", "total_tokens", "cached_tokens")
 
 
 class Priced(Protocol):
@@ -63,8 +61,8 @@ class Summary:
         run_means: run number -> mean reward of that run.
         run_std: population standard deviation of ``run_means`` (0 with one run): the spread
             across runs the cookbook reports.
-        tokens: judge model -> summed ``prompt_tokens``, ``completion_tokens``,
-            ``total_tokens``, ``cached_tokens``.
+        tokens: judge model -> each token count the results reported (``prompt_tokens``,
+            ``completion_tokens``, ``total_tokens``, ``cached_tokens``...), summed.
         cost: dollars for ``tokens`` when every model has a price, else ``None``.
 
     Examples:
@@ -111,7 +109,7 @@ class Summary:
                 f"tokens    {model}: {usage.get('prompt_tokens', 0)} prompt, "
                 f"{usage.get('completion_tokens', 0)} completion"
             )
-        if self.cost is not None:
+        if self.tokens and self.cost is not None:
             out.append(f"cost      ${self.cost:.4f}")
         return out
 
@@ -164,9 +162,9 @@ class SummaryBuilder:
 
     def add(self, result: GradeResult, run: int = 0) -> None:
         """Add one result (of run ``run``)."""
-        self._add(
-            result.reward, run, result.errors, result.sub_rewards, result.passed,
-            result.token_usage_per_model,
+        self.add_values(
+            result.reward, run, errors=result.errors, sub_rewards=result.sub_rewards,
+            passed=result.passed, usage=result.token_usage_per_model,
         )  # fmt: skip
 
     def add_batch(self, batch: BatchResult, runs: Sequence[int]) -> None:
@@ -207,21 +205,42 @@ class SummaryBuilder:
         errors = (row.get("metadata") or {}).get("errors") or {}
         raised = {k: None for k, v in errors.items() if v is True}
         passed = row.get("passed")
-        self._add(
-            float(row["reward"]), int(row.get("run") or 0), raised, row.get("sub_rewards") or {},
-            passed if isinstance(passed, bool) else None,
-            row.get("model_grader_token_usage_per_model") or {},
+        self.add_values(
+            float(row["reward"]), int(row.get("run") or 0), errors=raised,
+            sub_rewards=row.get("sub_rewards") or {},
+            passed=passed if isinstance(passed, bool) else None,
+            usage=row.get("model_grader_token_usage_per_model") or {},
         )  # fmt: skip
 
-    def _add(
+    def add_values(
         self,
         reward: float,
-        run: int,
-        errors: Mapping[str, Any],
-        subs: Mapping[str, float],
-        passed: bool | None,
-        usage: Mapping[str, Mapping[str, int]],
+        run: int = 0,
+        *,
+        errors: Collection[str] = (),
+        sub_rewards: Mapping[str, float] | None = None,
+        passed: bool | None = None,
+        usage: Mapping[str, Mapping[str, int]] | None = None,
     ) -> None:
+        """Add one result given by its figures (what ``add`` and ``add_row`` read).
+
+        Args:
+            reward: the reward.
+            run: the run number.
+            errors: the raised error flags.
+            sub_rewards: a multi's child rewards.
+            passed: whether it passed the pass rule (``None``: no rule).
+            usage: judge model -> token counts; integer counts are summed per name.
+
+        Examples:
+            >>> builder = SummaryBuilder()
+            >>> builder.add_values(0.5, errors=["python_grader_runtime_error"])
+            >>> builder.add_values(1.0, run=1, usage={"m": {"prompt_tokens": 3}})
+            >>> s = builder.build()
+            >>> s.mean, s.errored, s.run_means, s.tokens
+            (0.75, 1, {0: 0.5, 1: 1.0}, {'m': {'prompt_tokens': 3}})
+        """
+        subs = sub_rewards or {}
         self._all.add(reward)
         self._low = min(self._low, reward)
         self._high = max(self._high, reward)
@@ -240,8 +259,8 @@ class SummaryBuilder:
         if passed is not None:
             self._with_rule += 1
             self._passed += passed
-        for model, counts in usage.items():
-            total = self._tokens.setdefault(model, dict.fromkeys(TOKEN_FIELDS, 0))
+        for model, counts in (usage or {}).items():
+            total = self._tokens.setdefault(model, {})
             for name, value in counts.items():
                 if isinstance(value, int):
                     total[name] = total.get(name, 0) + value
@@ -273,8 +292,8 @@ class SummaryBuilder:
 
 
 def _cost(tokens: Mapping[str, Mapping[str, int]], price_for: PriceFor | None) -> float | None:
-    if price_for is None or not tokens:
-        return None
+    if price_for is None:
+        return None  # no price table: nothing to say (with one, no tokens cost $0)
     total = 0.0
     for model, usage in tokens.items():
         price = price_for(model)

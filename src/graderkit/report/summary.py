@@ -1,10 +1,11 @@
 """The figures of one results file: means across runs, errors, sub-graders, buckets, tokens, cost.
 
-``summarize_results`` reads the file once, in
-constant memory apart from one small record per item, and returns a
-``ResultsSummary``; ``lines()`` is the text the
-``graderkit report`` command prints, and ``render_report``
-turns the same object into HTML.
+``summarize_results`` reads the file once, in constant memory apart from one small record per
+item, and returns a ``ResultsSummary``; ``lines()`` is the text the ``graderkit report`` command
+prints, and ``render_report`` turns the same object into HTML. The figures it shares with
+``gk.summarize`` (mean, spreads, errors, runs, sub-graders, tokens, cost, pass rule) come from
+the same ``SummaryBuilder``, so the report and the API never disagree; this module adds what
+only a results file has: items, failure buckets, the histogram and the lowest lines.
 
 Examples:
     >>> import graderkit as gk, json, tempfile, os
@@ -28,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from graderkit._core.summary import SummaryBuilder
 from graderkit._run.accounting import DEFAULT_PRICES, Price, price_for
 from graderkit.report.results import ResultRow, TextLookup, read_results
 
@@ -209,56 +211,31 @@ class ResultsSummary:
 
 @dataclass(slots=True)
 class _Accumulator:
+    """The report's figures as lines stream by: the shared statistics (mean, spreads, errors,
+    runs, sub-graders, tokens, pass rule) in a ``SummaryBuilder``, the rest here."""
+
     lowest_k: int
-    count: int = 0
-    total: float = 0.0
-    mean: float = 0.0
-    m2: float = 0.0
-    minimum: float = math.inf
-    maximum: float = -math.inf
-    errored: int = 0
-    flags: Counter[str] = field(default_factory=Counter)
+    stats: SummaryBuilder = field(default_factory=SummaryBuilder)
     buckets: Counter[str] = field(default_factory=Counter)
-    runs: dict[int, list[float]] = field(default_factory=dict)  # run -> [sum, count]
-    subs: dict[str, list[float]] = field(default_factory=dict)  # key -> [sum, count]
     histogram: list[int] = field(default_factory=lambda: [0] * HISTOGRAM_BINS)
     below: int = 0
     above: int = 0
     low: list[ResultRow] = field(default_factory=list)
-    usage: dict[str, Counter[str]] = field(default_factory=dict)
     pred_usage: Counter[str] = field(default_factory=Counter)
-    passed: int = 0
-    with_rule: int = 0
     items: dict[str, ItemStats] = field(default_factory=dict)
     name: str = ""
     type: str = ""
 
     def add(self, row: ResultRow) -> None:
         r = row.reward
-        self.count += 1
-        self.total += r
-        delta = r - self.mean  # Welford: a stable running variance
-        self.mean += delta / self.count
-        self.m2 += delta * (r - self.mean)
-        self.minimum, self.maximum = min(self.minimum, r), max(self.maximum, r)
-        self.errored += row.errored
-        self.flags.update(row.flags)
+        self.stats.add_values(
+            r, row.run, errors=row.flags, sub_rewards=row.sub_rewards, passed=row.passed,
+            usage=row.usage,
+        )  # fmt: skip
         self.buckets[bucket_of(r, errored=row.errored)] += 1
-        per_run = self.runs.setdefault(row.run, [0.0, 0])
-        per_run[0] += r
-        per_run[1] += 1
-        for key, value in row.sub_rewards.items():
-            sub = self.subs.setdefault(key, [0.0, 0])
-            sub[0] += value
-            sub[1] += 1
         self._bin(r)
         self._keep_lowest(row)
-        for model, counts in row.usage.items():
-            self.usage.setdefault(model, Counter()).update(counts)
         self.pred_usage.update(row.extra)
-        if row.passed is not None:
-            self.with_rule += 1
-            self.passed += row.passed
         self.items.setdefault(row.id, ItemStats()).add(row)
         self.name, self.type = self.name or row.name, self.type or row.type
 
@@ -330,56 +307,33 @@ def summarize_results(
 
 
 def _finish(acc: _Accumulator, source: str, prices: Mapping[str, Price]) -> ResultsSummary:
-    n = acc.count
-    mean = acc.total / n if n else 0.0
-    run_means = {run: s / c for run, (s, c) in sorted(acc.runs.items())}
+    s = acc.stats.build(lambda model: price_for(model, prices))
     lowest = tuple(sorted(acc.low, key=_lowest_first)[: acc.lowest_k])
     return ResultsSummary(
         source=source,
         grader=acc.name,
         grader_type=acc.type,
-        count=n,
+        count=s.count,
         items=len(acc.items),
-        runs=tuple(run_means),
-        mean=mean,
-        run_means=run_means,
-        std_across_runs=_pstdev(list(run_means.values())),
-        std=math.sqrt(acc.m2 / n) if n else 0.0,
-        minimum=acc.minimum if n else 0.0,
-        maximum=acc.maximum if n else 0.0,
-        errored=acc.errored,
-        error_counts=dict(acc.flags.most_common()),
-        sub_means={k: s / c for k, (s, c) in acc.subs.items()},
+        runs=tuple(s.run_means),
+        mean=s.mean,
+        run_means=s.run_means,
+        std_across_runs=s.run_std,
+        std=s.std,
+        minimum=s.minimum,
+        maximum=s.maximum,
+        errored=s.errored,
+        error_counts=dict(Counter(s.error_counts).most_common()),
+        sub_means=s.sub_means,
         buckets={name: acc.buckets.get(name, 0) for name, _ in BUCKETS},
         histogram=tuple(acc.histogram),
         below=acc.below,
         above=acc.above,
         lowest=lowest,
-        always_zero=tuple(k for k, s in acc.items.items() if s.best == 0.0),
-        usage={m: dict(c) for m, c in acc.usage.items()},
-        cost=_cost(acc.usage, prices),
+        always_zero=tuple(k for k, item in acc.items.items() if item.best == 0.0),
+        usage=s.tokens,
+        cost=s.cost,
         prediction_usage=dict(acc.pred_usage),
-        passed=acc.passed if acc.with_rule else None,
+        passed=s.passed,
         per_item=acc.items,
     )
-
-
-def _pstdev(values: list[float]) -> float:
-    if len(values) < 2:
-        return 0.0
-    mean = math.fsum(values) / len(values)
-    return math.sqrt(math.fsum((v - mean) ** 2 for v in values) / len(values))
-
-
-def _cost(usage: Mapping[str, Mapping[str, int]], prices: Mapping[str, Price]) -> float | None:
-    total = 0.0
-    for model, counts in usage.items():
-        price = price_for(model, prices)
-        if price is None:
-            return None
-        total += price.cost(
-            counts.get("prompt_tokens", 0),
-            counts.get("completion_tokens", 0),
-            counts.get("cached_tokens", 0),
-        )
-    return total
