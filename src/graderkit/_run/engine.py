@@ -43,6 +43,7 @@ from graderkit._core.model_request import is_reasoning_model
 from graderkit._run.accounting import DEFAULT_PRICES, CostEstimate, Ledger, Price, estimate_cost
 from graderkit._run.cache import BackgroundWriter, ReplyCache, request_key
 from graderkit._run.cassette import Cassette, CassetteMode
+from graderkit._run.in_flight import InFlight
 from graderkit._run.retry import RetryPolicy, TransportError, failure_after
 from graderkit._run.transport import EmbeddingReply, Transport, TransportFactory
 
@@ -59,14 +60,14 @@ _GRACE = 1.0
 
 @dataclass(slots=True)
 class _LoopState:
-    """What belongs to one event loop: the transport (lazily), the semaphore, and the cached
-    requests in flight (request key -> the future of their outcome)."""
+    """What belongs to one event loop: the transport (lazily), the semaphore, and the cacheable
+    requests in flight."""
 
     loop: asyncio.AbstractEventLoop
     semaphore: asyncio.Semaphore
     transport: Transport | None = None
     pause_until: float = 0.0
-    in_flight: dict[str, asyncio.Future[Any]] = field(default_factory=dict)
+    in_flight: InFlight = field(default_factory=InFlight)
 
 
 class ModelEngine:
@@ -314,29 +315,15 @@ class ModelEngine:
         With a cache, an identical request made a moment later is answered from the cache;
         one made while the first is still in flight waits for it instead of sending a
         duplicate (a dataset with repeated answers asks its judge once per distinct prompt),
-        and counts as a cache hit. If the first is cancelled, a waiter sends its own.
+        and counts as a cache hit (see [`InFlight`][graderkit._run.in_flight.InFlight]).
         """
         model = str(body.get("model", ""))
-        in_flight = self._bind().in_flight
-        while (leader := in_flight.get(key)) is not None:
-            try:
-                outcome: R | ChatFailure = await asyncio.shield(leader)
-            except asyncio.CancelledError:
-                if leader.cancelled() and not _cancelling():
-                    continue  # the first request was cancelled, not this one: send it here
-                raise
+        (outcome, attempts), shared = await self._bind().in_flight.run(
+            key, lambda: self._send(body, send)
+        )
+        if shared:
             self._account(grader, model, outcome, requests=0, cached=True)
             return outcome
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-        in_flight[key] = future
-        try:
-            outcome, attempts = await self._send(body, send)
-        except BaseException:
-            future.cancel()
-            raise
-        finally:
-            del in_flight[key]
-        future.set_result(outcome)
         if not isinstance(outcome, ChatFailure):
             self._store(kind, key, body, outcome.to_dict())
         self._account(grader, model, outcome, requests=attempts, cached=False)
@@ -443,12 +430,6 @@ else:  # pragma: no cover - Python 3.10
 
     async def _within(call: Awaitable[R], seconds: float) -> R:
         return await asyncio.wait_for(call, seconds)
-
-
-def _cancelling() -> bool:
-    """Whether the current task has been asked to stop (always False before Python 3.11)."""
-    task = asyncio.current_task()
-    return bool(task is not None and getattr(task, "cancelling", lambda: 0)())
 
 
 async def _chat(transport: Transport, body: Mapping[str, Any], timeout: float) -> ChatReply:
