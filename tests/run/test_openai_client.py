@@ -203,3 +203,55 @@ def test_legacy_max_tokens_for_older_servers(server: FakeOpenAI, tmp_path: Path)
     plain = ModelEngine.from_env(base_url=server.base_url, api_key=SECRET, cache_dir=tmp_path)
     assert isinstance(_complete(plain, body), ChatReply)
     assert server.request_count == 1  # same cache key either way
+
+
+# ---- the HTTP layer -----------------------------------------------------------------------
+
+BROKEN_AIOHTTP_SCRIPT = """
+import asyncio, importlib.util
+from graderkit._run.engine import ModelEngine
+from graderkit._run.openai_client import _http_client
+from graderkit.errors import GraderkitError
+from graderkit.testing.fake_openai import FakeOpenAI
+
+assert importlib.util.find_spec("aiohttp") is not None  # present, but it cannot be imported
+print("auto:", type(_http_client("auto", 64)).__name__)
+try:
+    _http_client("aiohttp", 64)
+except GraderkitError as exc:
+    print("aiohttp:", exc)
+
+async def main(url):
+    engine = ModelEngine.from_env(base_url=url, api_key="sk-test", http="auto")
+    try:
+        reply = await engine.complete({"model": "m", "messages": []})
+    finally:
+        await engine.aclose()
+    return reply.content
+
+with FakeOpenAI() as server:
+    print("reply:", asyncio.run(main(server.base_url)))
+"""
+
+
+def test_auto_falls_back_to_httpx_when_aiohttp_is_broken(tmp_path: Path) -> None:
+    # A real interpreter in which `aiohttp` exists but fails to import (a broken install):
+    # http="auto" must still grade, over httpx; http="aiohttp" must say what to install.
+    import os
+    import subprocess
+    import sys
+
+    broken = tmp_path / "aiohttp"
+    broken.mkdir()
+    (broken / "__init__.py").write_text("raise ImportError('this aiohttp is broken')\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    done = subprocess.run(
+        [sys.executable, "-c", BROKEN_AIOHTTP_SCRIPT],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "auto: _DefaultAsyncHttpxClient"
+    assert lines[1].startswith("aiohttp: http='aiohttp' needs openai with aiohttp support")
+    assert "pip install 'openai[aiohttp]'" in lines[1]
+    assert lines[2].startswith("reply: {")
