@@ -106,9 +106,12 @@ def test_a_later_identical_request_is_sent_again_after_a_failure(
     assert server.request_count == 2
 
 
-def test_a_waiter_sends_its_own_when_the_first_is_cancelled(
-    server: FakeOpenAI, tmp_path: Path
+@pytest.mark.parametrize("cancelled", ["leader", "waiter"])
+def test_cancelling_one_of_two_identical_requests(
+    server: FakeOpenAI, tmp_path: Path, cancelled: str
 ) -> None:
+    # The leader cancelled: its waiter sends its own request. A waiter cancelled: the leader
+    # goes on alone.
     server.chat = _echo
     engine = _engine(server, cache_dir=tmp_path)
 
@@ -118,38 +121,15 @@ def test_a_waiter_sends_its_own_when_the_first_is_cancelled(
             await asyncio.sleep(0.05)  # the leader's request is on the wire
             waiter = asyncio.ensure_future(engine.complete(_body("a")))
             await asyncio.sleep(0.05)
-            leader.cancel()
-            reply = await waiter
-            assert leader.cancelled()
-            return reply
-        finally:
-            await engine.aclose()
-
-    reply = asyncio.run(main())
-    assert isinstance(reply, ChatReply)
-    assert server.request_count == 2  # the cancelled one, then the waiter's own
-
-
-def test_cancelling_a_waiter_leaves_the_first_request_alone(
-    server: FakeOpenAI, tmp_path: Path
-) -> None:
-    server.chat = _echo
-    engine = _engine(server, cache_dir=tmp_path)
-
-    async def main() -> Any:
-        try:
-            leader = asyncio.ensure_future(engine.complete(_body("a")))
-            await asyncio.sleep(0.05)
-            waiter = asyncio.ensure_future(engine.complete(_body("a")))
-            await asyncio.sleep(0.05)
-            waiter.cancel()
-            reply = await leader
+            stopped, going_on = (leader, waiter) if cancelled == "leader" else (waiter, leader)
+            stopped.cancel()
+            reply = await going_on
             with pytest.raises(asyncio.CancelledError):
-                await waiter
+                await stopped
             return reply
         finally:
             await engine.aclose()
 
     reply = asyncio.run(main())
     assert isinstance(reply, ChatReply)
-    assert server.request_count == 1
+    assert server.request_count == (2 if cancelled == "leader" else 1)
