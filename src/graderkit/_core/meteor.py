@@ -162,13 +162,15 @@ def alignment(
         >>> alignment(["a", "cats", "b"], ["cat", "a"], lambda word: frozenset())
         [1, 0, -2]
     """
-    ref_of = [UNMATCHED] * len(hypothesis)
-    hyp_left, ref_left = _match_equal(hypothesis, reference, ref_of, None, None)
+    ref_of, hyp_left, ref_left = _match_equal(hypothesis, reference)
     if not hyp_left:
         return ref_of
     hyp_stems = [porter_stem(hypothesis[i]) for i in hyp_left]
     ref_stems = [porter_stem(reference[j]) for j in ref_left]
-    hyp_keep, ref_keep = _match_equal(hyp_stems, ref_stems, ref_of, hyp_left, ref_left)
+    stem_of, hyp_keep, ref_keep = _match_equal(hyp_stems, ref_stems)
+    for k, j in enumerate(stem_of):
+        if j != UNMATCHED:
+            ref_of[hyp_left[k]] = ref_left[j]
     if not hyp_keep:
         return ref_of
     if len(hyp_keep) < len(hyp_left):
@@ -180,21 +182,15 @@ def alignment(
     return ref_of
 
 
-def _match_equal(
-    hyp: Sequence[str],
-    ref: Sequence[str],
-    ref_of: list[int],
-    hyp_at: list[int] | None,
-    ref_at: list[int] | None,
-) -> tuple[list[int], list[int]]:
-    """nltk ``_match_enums`` on two word lists, recorded in ``ref_of``.
+def _match_equal(hyp: Sequence[str], ref: Sequence[str]) -> tuple[list[int], list[int], list[int]]:
+    """nltk ``_match_enums`` on two word lists.
 
     Walking the hypothesis backwards, each word takes the last unused equal reference word.
-    ``hyp_at``/``ref_at`` map the lists' indices to text positions (``None``: the identity).
 
     Returns:
-        The unmatched hypothesis and reference indices (into ``hyp`` and ``ref``) in
-        increasing order; both empty when either side is used up (nothing is left to pair).
+        The alignment array of the two lists (``ref`` index or ``UNMATCHED`` per ``hyp``
+        word), then the unmatched ``hyp`` and ``ref`` indices in increasing order; both empty
+        when either side is used up (nothing is left to pair).
     """
     positions: dict[str, list[int]] = {}
     for j, word in enumerate(ref):
@@ -203,24 +199,19 @@ def _match_equal(
             positions[word] = [j]
         else:
             at.append(j)
+    ref_of = [UNMATCHED] * len(hyp)
     hyp_left: list[int] = []
     get = positions.get
-    matched = 0
     for i in range(len(hyp) - 1, -1, -1):
         at = get(hyp[i])
         if at:
-            j = at.pop()
-            if hyp_at is None:
-                ref_of[i] = j
-            else:
-                ref_of[hyp_at[i]] = ref_at[j]  # type: ignore[index]  # both given together
-            matched += 1
+            ref_of[i] = at.pop()
         else:
             hyp_left.append(i)
-    if not hyp_left or matched == len(ref):
-        return [], []
+    if not hyp_left or len(hyp) - len(hyp_left) == len(ref):
+        return ref_of, [], []
     hyp_left.reverse()
-    return hyp_left, sorted(chain.from_iterable(positions.values()))
+    return ref_of, hyp_left, sorted(chain.from_iterable(positions.values()))
 
 
 def _positions(words: Sequence[str], keep: AbstractSet[str]) -> dict[str, list[int]]:
@@ -258,7 +249,7 @@ def _pair_synonyms(
     if not any(candidates):
         return []
     positions = _positions(ref, set().union(*candidates))
-    pairs: list[Pair] = []
+    found: list[Pair] = []
     for i in range(len(hyp) - 1, -1, -1):
         best_j, best_word = -1, ""
         for candidate in candidates[i]:
@@ -267,8 +258,8 @@ def _pair_synonyms(
                 best_j, best_word = at[-1], candidate
         if best_j >= 0:
             positions[best_word].pop()
-            pairs.append((i, best_j))
-    return pairs
+            found.append((i, best_j))
+    return found
 
 
 @lru_cache(maxsize=1 << 16)

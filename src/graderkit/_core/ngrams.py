@@ -133,14 +133,8 @@ def _pooled_up_to(first: Sequence[str], second: Sequence[str], top: int) -> int:
     if unigrams == 0 or top == 1:
         return unigrams
     runs = _shared_runs(first, second)
-    if runs is None:
-        total = unigrams
-        for n in range(2, top + 1):
-            found = _order_overlap(first, second, n)
-            if found == 0:  # a shared n-gram starts with a shared (n-1)-gram
-                break
-            total += found
-        return total
+    if runs is None:  # a text repeats a bigram (rare): count order by order
+        return sum(_overlaps(first, second, tuple(range(1, top + 1))).values())
     higher = 0
     for length in runs:
         k = top if length > top else length

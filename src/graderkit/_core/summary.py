@@ -207,9 +207,9 @@ class SummaryBuilder:
         passed = row.get("passed")
         self.add_values(
             float(row["reward"]), int(row.get("run") or 0), errors=raised,
-            sub_rewards=row.get("sub_rewards") or {},
+            sub_rewards=row.get("sub_rewards"),
             passed=passed if isinstance(passed, bool) else None,
-            usage=row.get("model_grader_token_usage_per_model") or {},
+            usage=row.get("model_grader_token_usage_per_model"),
         )  # fmt: skip
 
     def add_values(

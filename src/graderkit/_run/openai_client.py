@@ -231,21 +231,18 @@ def _http_client(http: HttpBackend, max_connections: int) -> Any:
         max_keepalive_connections=max(100, max_connections),
     )
     aio = getattr(openai, "DefaultAioHttpClient", None)
-    if http == "aiohttp":
+    if http == "aiohttp" or (http == "auto" and _has_aiohttp()):
         try:
             if aio is None:
                 raise RuntimeError("this openai has no DefaultAioHttpClient")
             return aio(limits=limits)
-        except RuntimeError as exc:  # openai raises it when its aiohttp layer cannot load
-            raise GraderkitError(
-                f"http='aiohttp' needs openai with aiohttp support ({exc}); "
-                "pip install 'openai[aiohttp]', or use http='httpx'"
-            ) from None
-    if http == "auto" and aio is not None and _has_aiohttp():
-        try:
-            return aio(limits=limits)
-        except RuntimeError:
-            pass  # aiohttp is present but openai cannot use it (a broken install): httpx
+        except RuntimeError as exc:  # openai's own error when its aiohttp layer cannot load
+            if http == "aiohttp":
+                raise GraderkitError(
+                    f"http='aiohttp' needs openai with aiohttp support ({exc}); "
+                    "pip install 'openai[aiohttp]', or use http='httpx'"
+                ) from None
+            # "auto": aiohttp is installed but openai cannot use it (old or broken): httpx
     return openai.DefaultAsyncHttpxClient(limits=limits)
 
 
