@@ -273,10 +273,10 @@ def references(wordnet: Any) -> dict[str, Callable[[str, str], float]]:
 
 def ours() -> dict[str, Callable[[str, str], float]]:
     """graderkit's functions; METEOR on a fresh WordNet reader with empty caches."""
-    from graderkit._core.meteor import porter_stem
-    from graderkit._core.similarity import LOCAL_METRICS
-    from graderkit._run.text_metrics import meteor_metric
-    from graderkit._run.wordnet import WordNetSynonyms, load_wordnet, locate_wordnet
+    from graderkit._core.metrics.meteor import porter_stem
+    from graderkit._core.metrics.similarity import LOCAL_METRICS
+    from graderkit._run.text_metrics.metric_backends import meteor_metric
+    from graderkit._run.text_metrics.wordnet import WordNetSynonyms, load_wordnet, locate_wordnet
 
     porter_stem.cache_clear()
     synonyms = WordNetSynonyms(load_wordnet(locate_wordnet()))

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 import graderkit as gk
-from graderkit._run.model_grading import ModelEngine
+from graderkit._run.judge.model_grading import ModelEngine
 
 RUBRIC = json.loads(
     (Path(__file__).parent.parent / "tests/fixtures/cookbook-score-model-layered.json").read_text()
@@ -118,8 +118,8 @@ def measure(base_url: str, args: argparse.Namespace, samples: list[str],
             items: list[dict[str, Any]]) -> tuple[list[tuple[str, Run]], list[Run]]:  # fmt: skip
     """Every case, ``args.repeat`` times each; the best run of each case."""
     grader = gk.from_openai(RUBRIC)
-    from graderkit._core.model_request import build_request
-    from graderkit._core.sample import to_sample
+    from graderkit._core.judge.request import build_request
+    from graderkit._core.templating.sample import to_sample
 
     bodies = [build_request(grader, to_sample(s), i) for s, i in zip(samples, items, strict=True)]
     c, repeat = args.concurrency, args.repeat

@@ -33,8 +33,8 @@ from rapidfuzz import fuzz, utils
 sys.path.insert(0, str(Path(__file__).parent))
 from _harness import Timing, best_of, report
 
-from graderkit._run.python_function import source_from_function
-from graderkit._run.sandbox import Limits, PythonSandbox
+from graderkit._run.sandbox.function_source import source_from_function
+from graderkit._run.sandbox.supervisor import Limits, PythonSandbox
 
 WORDS = ["acute", "chronic", "appendicitis", "pulmonary", "embolism", "iron", "deficiency",
          "anemia", "hypothyroidism", "sepsis", "gout", "migraine", "pneumonia", "left", "heart",

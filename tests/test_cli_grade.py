@@ -20,9 +20,9 @@ from typing import Any
 
 import pytest
 
-from graderkit._run.batch import grade_file
+from graderkit._run.datasets.batch_run import grade_file
 from graderkit.cli import main
-from graderkit.cli.references import load_grader
+from graderkit.cli.grader_references import load_grader
 
 ROOT = Path(__file__).resolve().parent.parent
 CLINICAL = ROOT / "examples" / "clinical"

@@ -50,10 +50,10 @@ def _layer(module: str) -> int | None:
     return LAYERS.get(parts[1])
 
 
-CORE = sorted((SRC / "_core").glob("*.py"))
+CORE = sorted((SRC / "_core").rglob("*.py"))
 
 
-@pytest.mark.parametrize("path", CORE, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", CORE, ids=lambda p: str(p.relative_to(SRC)))
 def test_core_imports_no_io(path: Path) -> None:
     bad = [
         f"{path.name}:{line} imports {mod}"
@@ -81,7 +81,8 @@ def test_imports_point_down_only(path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("library", "home"), [("openai", "_run/openai_client.py"), ("subprocess", "_run/sandbox.py")]
+    ("library", "home"),
+    [("openai", "_run/judge/openai_client.py"), ("subprocess", "_run/sandbox/supervisor.py")],
 )
 def test_each_io_library_has_one_home(library: str, home: str) -> None:
     users = sorted(

@@ -32,7 +32,7 @@ def test_every_public_name_has_a_docstring() -> None:
 
 
 # ``Grader`` is a typing alias (an Annotated union): no docstring can be attached to it; it is
-# documented by the attribute docstring that follows it in graderkit._core.models.
+# documented by the attribute docstring that follows it in graderkit._core.graders.models.
 NO_DOCSTRING_POSSIBLE = {"Grader"}
 
 

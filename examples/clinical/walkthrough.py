@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import graderkit as gk
-from graderkit._run.training import build_job
+from graderkit._run.workflow.training_jobs import build_job
 from graderkit.testing import probe
 from graderkit.testing.fake_openai import FakeOpenAI, FakeRequest, judge_reply
 from graderkit.testing.probe_rewrites import REWRITES

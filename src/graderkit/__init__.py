@@ -12,11 +12,16 @@ Examples:
 from typing import TYPE_CHECKING
 
 from graderkit._authoring import python_grader
-from graderkit._core.arith import Expression
-from graderkit._core.batch import BatchResult
-from graderkit._core.factories import label_model, multi, score_model, string_check, text_similarity
-from graderkit._core.functions import abs, ceil, exp, floor, log, max, min, sqrt
-from graderkit._core.messages import (
+from graderkit._core.formula.arithmetic import Expression
+from graderkit._core.formula.functions import abs, ceil, exp, floor, log, max, min, sqrt
+from graderkit._core.graders.factories import (
+    label_model,
+    multi,
+    score_model,
+    string_check,
+    text_similarity,
+)
+from graderkit._core.graders.messages import (
     AudioData,
     InputAudio,
     InputImage,
@@ -25,7 +30,7 @@ from graderkit._core.messages import (
     OutputText,
     SamplingParams,
 )
-from graderkit._core.models import (
+from graderkit._core.graders.models import (
     Grader,
     GraderBase,
     LabelModelGrader,
@@ -35,12 +40,13 @@ from graderkit._core.models import (
     StringCheckGrader,
     TextSimilarityGrader,
 )
-from graderkit._core.results import GradeResult
-from graderkit._core.sample import sample_from_text
-from graderkit._core.summary import Summary, summarize
-from graderkit._core.wire import from_openai, to_json, to_openai
+from graderkit._core.graders.wire import from_openai, to_json, to_openai
+from graderkit._core.results.batch_result import BatchResult
+from graderkit._core.results.grade_result import GradeResult
+from graderkit._core.results.summary_builder import Summary, summarize
+from graderkit._core.templating.sample import sample_from_text
 from graderkit._lazy import lazy_attributes as _lazy_attributes
-from graderkit._run.default import grade, grade_many
+from graderkit._run.default_runner import grade, grade_many
 from graderkit._run.runner import Runner
 from graderkit.errors import (
     FormulaError,
@@ -51,27 +57,27 @@ from graderkit.errors import (
 )
 
 if TYPE_CHECKING:  # real types for type checkers; imported lazily at run time (see below)
-    from graderkit._core.dataset_check import DatasetReport
-    from graderkit._run.batch import BatchRun, grade_file
-    from graderkit._run.data import DataError, check_dataset
-    from graderkit._run.embeddings import EmbeddingBackend, OpenAIEmbeddings
-    from graderkit._run.engine import ModelEngine
-    from graderkit._run.sandbox import PythonSandbox
-    from graderkit._run.wordnet import WordNetMissing
+    from graderkit._core.datasets.dataset_check import DatasetReport
+    from graderkit._run.datasets.batch_run import BatchRun, grade_file
+    from graderkit._run.datasets.data_files import DataError, check_dataset
+    from graderkit._run.judge.embeddings import EmbeddingBackend, OpenAIEmbeddings
+    from graderkit._run.judge.engine import ModelEngine
+    from graderkit._run.sandbox.supervisor import PythonSandbox
+    from graderkit._run.text_metrics.wordnet import WordNetMissing
 
 __version__ = "0.1.0"
 
 _LAZY = {
-    "BatchRun": "graderkit._run.batch",
-    "DataError": "graderkit._run.data",
-    "DatasetReport": "graderkit._core.dataset_check",
-    "check_dataset": "graderkit._run.data",
-    "grade_file": "graderkit._run.batch",
-    "EmbeddingBackend": "graderkit._run.embeddings",
-    "ModelEngine": "graderkit._run.engine",
-    "OpenAIEmbeddings": "graderkit._run.embeddings",
-    "PythonSandbox": "graderkit._run.sandbox",
-    "WordNetMissing": "graderkit._run.wordnet",
+    "BatchRun": "graderkit._run.datasets.batch_run",
+    "DataError": "graderkit._run.datasets.data_files",
+    "DatasetReport": "graderkit._core.datasets.dataset_check",
+    "check_dataset": "graderkit._run.datasets.data_files",
+    "grade_file": "graderkit._run.datasets.batch_run",
+    "EmbeddingBackend": "graderkit._run.judge.embeddings",
+    "ModelEngine": "graderkit._run.judge.engine",
+    "OpenAIEmbeddings": "graderkit._run.judge.embeddings",
+    "PythonSandbox": "graderkit._run.sandbox.supervisor",
+    "WordNetMissing": "graderkit._run.text_metrics.wordnet",
 }
 """The edges, imported on first use so ``import graderkit`` stays fast."""
 

@@ -6,9 +6,9 @@ import os
 from collections.abc import Callable
 from typing import Any, overload
 
-from graderkit._core.models import PythonGrader
-from graderkit._core.problems import build_model
-from graderkit._core.python_source import DEFAULT_IMAGE_TAG, ImportPolicy, check_source
+from graderkit._core.graders.models import PythonGrader
+from graderkit._core.graders.problems import build_model
+from graderkit._core.graders.python_source import DEFAULT_IMAGE_TAG, ImportPolicy, check_source
 from graderkit.errors import InvalidGrader
 
 __all__ = ["python_grader"]
@@ -91,13 +91,13 @@ def _make(
     imports: ImportPolicy,
 ) -> PythonGrader:
     if isinstance(fn, os.PathLike):
-        from graderkit._run.python_function import source_from_file
+        from graderkit._run.sandbox.function_source import source_from_file
 
         source, default_name = source_from_file(fn), os.path.splitext(os.path.basename(fn))[0]
     elif isinstance(fn, str):
         source, default_name = fn, None
     else:
-        from graderkit._run.python_function import source_from_function
+        from graderkit._run.sandbox.function_source import source_from_function
 
         source, default_name = (
             source_from_function(fn, grader=f"python {name or getattr(fn, '__name__', '')!r}"),

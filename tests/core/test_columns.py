@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import graderkit as gk
-from graderkit._core.formula import FormulaDomainError, parse_formula
-from graderkit._core.formula_columns import evaluate_columns
+from graderkit._core.formula.column_eval import evaluate_columns
+from graderkit._core.formula.evaluation import FormulaDomainError, parse_formula
 
 TEMPLATES = [
     "{{sample.output_text}}",
@@ -135,8 +135,8 @@ def test_mismatched_lengths_are_refused() -> None:
 def test_fuzzy_column_parallel_path_equals_fuzzy_match_pair_by_pair() -> None:
     import random
 
-    from graderkit._core.columns import PARALLEL_MIN, fuzzy_column
-    from graderkit._core.similarity import fuzzy_match
+    from graderkit._core.grading.batch_columns import PARALLEL_MIN, fuzzy_column
+    from graderkit._core.metrics.similarity import fuzzy_match
 
     rng = random.Random(7)
     alphabet = "ab c\u00e9\u4e2d\U0001f600 "
@@ -158,7 +158,7 @@ def test_fuzzy_column_parallel_path_equals_fuzzy_match_pair_by_pair() -> None:
 def test_numpy_linear_path_equals_scalar_formula(
     text: str, seed_pairs: list[tuple[float, float]]
 ) -> None:
-    from graderkit._core.formula_columns import NUMPY_MIN
+    from graderkit._core.formula.column_eval import NUMPY_MIN
 
     pairs = (seed_pairs * (NUMPY_MIN // len(seed_pairs) + 1))[: NUMPY_MIN + 3]
     formula = parse_formula(text)

@@ -7,14 +7,14 @@ from typing import Any
 import pytest
 
 import graderkit as gk
-from graderkit._core.dataset_check import (
+from graderkit._core.datasets.dataset_check import (
     DatasetChecker,
     Problem,
     check_rows,
     rft_problems,
 )
-from graderkit._core.item_keys import python_item_keys
-from graderkit._core.runs import RunNumbers
+from graderkit._core.datasets.runs import RunNumbers
+from graderkit._core.graders.item_keys import python_item_keys
 
 exact = gk.string_check("{{sample.output_text}}", "{{item.answer}}", name="exact")
 

@@ -1,4 +1,4 @@
-"""Tests for graderkit._core.formula: grammar, precedence, errors, evaluation, properties."""
+"""Tests for graderkit._core.formula.evaluation: grammar, precedence, errors, evaluation, properties."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from graderkit._core.formula import (
+from graderkit._core.formula.evaluation import (
     FUNCTIONS,
     MAX_DEPTH,
     BinOp,

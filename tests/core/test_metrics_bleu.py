@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from metric_texts import EDGE_PAIRS, assert_same, text_pairs
 from nltk.translate.bleu_score import sentence_bleu as nltk_sentence_bleu
 
-from graderkit._core.bleu import bleu, brevity_penalty, sentence_bleu
+from graderkit._core.metrics.bleu import bleu, brevity_penalty, sentence_bleu
 
 
 def reference_bleu(input: str, reference: str) -> float:
@@ -78,6 +78,6 @@ def test_brevity_penalty_equals_nltk(ref_len: int, hyp_len: int) -> None:
 
 
 def test_no_overlap_stand_in_is_smallest_float() -> None:
-    from graderkit._core import bleu as module
+    from graderkit._core.metrics import bleu as module
 
     assert sys.float_info.min == module._NO_OVERLAP

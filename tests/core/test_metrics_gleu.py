@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from metric_texts import EDGE_PAIRS, assert_same, text_pairs
 from nltk.translate.gleu_score import sentence_gleu as nltk_sentence_gleu
 
-from graderkit._core.gleu import gleu
+from graderkit._core.metrics.gleu import gleu
 
 
 def reference_gleu(input: str, reference: str) -> float:

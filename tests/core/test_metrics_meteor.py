@@ -1,6 +1,6 @@
 """meteor: graderkit's cached reimplementation equals nltk ``meteor_score`` on every pair.
 
-Both sides read the same WordNet 3.0, found by ``graderkit._run.wordnet``; the reference is
+Both sides read the same WordNet 3.0, found by ``graderkit._run.text_metrics.wordnet``; the reference is
 nltk's own reader on it. Without WordNet these tests fail (they never skip): run
 ``scripts/install-wordnet.sh`` first.
 """
@@ -18,8 +18,15 @@ from metric_texts import EDGE_PAIRS, assert_same, text_pairs
 from nltk.translate.meteor_score import align_words
 from nltk.translate.meteor_score import meteor_score as nltk_meteor_score
 
-from graderkit._core.meteor import UNMATCHED, alignment, count_chunks, meteor, pairs, porter_stem
-from graderkit._run.wordnet import WordNetSynonyms, load_wordnet, locate_wordnet
+from graderkit._core.metrics.meteor import (
+    UNMATCHED,
+    alignment,
+    count_chunks,
+    meteor,
+    pairs,
+    porter_stem,
+)
+from graderkit._run.text_metrics.wordnet import WordNetSynonyms, load_wordnet, locate_wordnet
 
 
 @pytest.fixture(scope="module")

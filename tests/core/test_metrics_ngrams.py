@@ -1,4 +1,4 @@
-"""graderkit._core.ngrams: the fast clipped overlaps equal plain counting, on every path.
+"""graderkit._core.metrics.ngrams: the fast clipped overlaps equal plain counting, on every path.
 
 Paths: no shared token; no repeated token (windows of shared stretches); repeated tokens but
 no repeated bigram (windows over bigrams); repeated bigrams (set intersections, counted).
@@ -12,8 +12,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from graderkit._core import ngrams as module
-from graderkit._core.ngrams import clipped_overlap, ngram_counts, ngram_overlaps, pooled_overlap
+from graderkit._core.metrics import ngrams as module
+from graderkit._core.metrics.ngrams import (
+    clipped_overlap,
+    ngram_counts,
+    ngram_overlaps,
+    pooled_overlap,
+)
 
 repetitive = st.lists(st.sampled_from("aabbcdefgh"), max_size=30)
 orders = st.lists(st.integers(1, 6), min_size=1, max_size=6, unique=True)

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from metric_texts import EDGE_PAIRS, assert_same, text_pairs
 
-from graderkit._core.rouge import f_measure, lcs_length, rouge_l, rouge_n, rouge_tokens
-from graderkit._core.similarity import LOCAL_METRICS
+from graderkit._core.metrics.rouge import f_measure, lcs_length, rouge_l, rouge_n, rouge_tokens
+from graderkit._core.metrics.similarity import LOCAL_METRICS
 
 ROUGE = {f"rouge_{n}": f"rouge{n}" for n in range(1, 6)} | {"rouge_l": "rougeL"}
 """graderkit metric name -> rouge-score type."""

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import graderkit as gk
-from graderkit._core.model_reply import (
+from graderkit._core.judge.reply import (
     ChatFailure,
     ChatReply,
     Usage,

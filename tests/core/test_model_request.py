@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import graderkit as gk
-from graderkit._core.model_request import (
+from graderkit._core.judge.request import (
     DEFAULT_MAX_COMPLETION_TOKENS,
     build_request,
     build_warnings,
@@ -19,7 +19,7 @@ from graderkit._core.model_request import (
     response_format,
     sampling_fields,
 )
-from graderkit._core.template import MissingVariable
+from graderkit._core.templating.template import MissingVariable
 
 
 def _quiet(factory: Any, *args: Any, **kwargs: Any) -> Any:

@@ -17,8 +17,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from nltk.stem.porter import PorterStemmer
 
-from graderkit._core.meteor import porter_stem
-from graderkit._core.porter import porter_stem_uncached
+from graderkit._core.metrics.meteor import porter_stem
+from graderkit._core.metrics.porter import porter_stem_uncached
 
 SUFFIXES = (
     *("s", "es", "ies", "sses", "ss", "ied", "eed", "ed", "ing", "y", "e", "ll", "alli"),
@@ -92,7 +92,7 @@ def test_meteor_uses_the_reimplementation() -> None:
 @lru_cache(maxsize=1)
 def wordnet_words() -> tuple[str, ...]:
     """Every word of every WordNet 3.0 lemma name (split on ``_`` and ``-``), sorted."""
-    from graderkit._run.wordnet import load_wordnet, locate_wordnet
+    from graderkit._run.text_metrics.wordnet import load_wordnet, locate_wordnet
 
     reader = load_wordnet(locate_wordnet())
     words = {

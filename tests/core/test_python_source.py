@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from graderkit._core.python_source import (
+from graderkit._core.graders.python_source import (
     IMAGE_PACKAGES,
     MAX_SOURCE_BYTES,
     check_source,

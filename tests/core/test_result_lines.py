@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import graderkit as gk
-from graderkit._core.result_lines import (
+from graderkit._core.results.result_lines import (
     LineError,
     decode_line,
     encode_batch,

@@ -13,9 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import graderkit as gk
-from graderkit._core.result_lines import encode_result
-from graderkit._core.summary import SummaryBuilder, summarize
-from graderkit._run.accounting import Price, price_for
+from graderkit._core.results.result_lines import encode_result
+from graderkit._core.results.summary_builder import SummaryBuilder, summarize
+from graderkit._run.judge.accounting import Price, price_for
 
 fuzzy = gk.text_similarity("{{sample.output_text}}", "{{item.a}}", name="fuzzy")
 exact = gk.string_check("{{sample.output_text}}", "{{item.a}}", name="exact")

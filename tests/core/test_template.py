@@ -1,4 +1,4 @@
-"""Tests for graderkit._core.template: the grammar, resolution, value rendering, properties."""
+"""Tests for graderkit._core.templating.template: the grammar, resolution, value rendering, properties."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from graderkit._core.template import (
+from graderkit._core.templating.template import (
     MissingVariable,
     Template,
     Variable,

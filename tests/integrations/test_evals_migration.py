@@ -18,10 +18,10 @@ from rapidfuzz import fuzz
 from rouge_score import rouge_scorer
 
 import graderkit as gk
-from graderkit._core.evals import load_eval, split_row
-from graderkit._run.data import DataError, read_jsonl
-from graderkit._run.engine import ModelEngine
-from graderkit._run.evals import criteria_module, run_eval, write_criteria
+from graderkit._core.workflow.evals_rules import load_eval, split_row
+from graderkit._run.datasets.data_files import DataError, read_jsonl
+from graderkit._run.judge.engine import ModelEngine
+from graderkit._run.workflow.evals_migration import criteria_module, run_eval, write_criteria
 from graderkit.testing.fake_openai import FakeOpenAI, FakeRequest, judge_reply
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "evals"
@@ -191,8 +191,8 @@ def test_invalid_definitions_name_the_criterion(criteria: list[Any], match: str)
 
 
 def test_missing_thresholds_default_to_the_range_midpoint() -> None:
-    from graderkit._core.evals import criterion_passed, default_pass_threshold
-    from graderkit._core.results import GradeResult
+    from graderkit._core.results.grade_result import GradeResult
+    from graderkit._core.workflow.evals_rules import criterion_passed, default_pass_threshold
 
     judge = gk.score_model("{{sample.output_text}}", model="m", name="j", range=(0, 10))
     assert default_pass_threshold(judge) == 5

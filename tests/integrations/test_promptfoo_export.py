@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import graderkit as gk
-from graderkit._run.data import read_jsonl
+from graderkit._run.datasets.data_files import read_jsonl
 from graderkit.integrations.promptfoo import (
     NoPromptfooMapping,
     mapping_table,

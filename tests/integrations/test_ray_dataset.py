@@ -19,8 +19,8 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pytest
 
 import graderkit as gk
-from graderkit._run.data import read_jsonl
-from graderkit._run.engine import ModelEngine
+from graderkit._run.datasets.data_files import read_jsonl
+from graderkit._run.judge.engine import ModelEngine
 from graderkit.integrations.ray import RESULT_COLUMNS, GradeBatch, grade_dataset
 from graderkit.testing.fake_openai import FakeOpenAI, FakeRequest, judge_reply
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import graderkit as gk
-from graderkit._run.engine import ModelEngine
+from graderkit._run.judge.engine import ModelEngine
 from graderkit.integrations.trl import AsyncTRLReward, TRLReward, reward_function
 from graderkit.testing.fake_openai import FakeOpenAI, FakeRequest, judge_reply
 

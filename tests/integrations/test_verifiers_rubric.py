@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import graderkit as gk
-from graderkit._run.engine import ModelEngine
+from graderkit._run.judge.engine import ModelEngine
 from graderkit.integrations._linear import weighted_sum
 from graderkit.integrations.verifiers import (
     RubricReward,

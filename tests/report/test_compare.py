@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from report_data import ITEMS, clinical_graders, write_results
 
 from graderkit.report.compare import compare_results, compare_summaries
-from graderkit.report.results import ResultRow
-from graderkit.report.summary import summarize_rows
+from graderkit.report.results_file import ResultRow
+from graderkit.report.results_summary import summarize_rows
 
 ids = [f"q{i}" for i in range(10)]
 side = st.dictionaries(

@@ -24,8 +24,8 @@ from report_data import ITEMS, PREDICTIONS
 import graderkit as gk
 from graderkit.report.compare import compare_summaries, render_comparison
 from graderkit.report.html import BUCKET_COLORS, render_report, write_report
-from graderkit.report.results import ResultRow
-from graderkit.report.summary import summarize_results, summarize_rows
+from graderkit.report.results_file import ResultRow
+from graderkit.report.results_summary import summarize_results, summarize_rows
 
 VOID = {"meta", "br", "hr", "img", "input", "link"}
 SVG_LEAVES = {"rect", "line", "text", "title"}

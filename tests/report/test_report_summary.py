@@ -15,9 +15,14 @@ from hypothesis import strategies as st
 from report_data import ITEMS, PREDICTIONS
 
 import graderkit as gk
-from graderkit._run.accounting import DEFAULT_PRICES, Price
-from graderkit.report.results import ResultRow
-from graderkit.report.summary import HISTOGRAM_BINS, bucket_of, summarize_results, summarize_rows
+from graderkit._run.judge.accounting import DEFAULT_PRICES, Price
+from graderkit.report.results_file import ResultRow
+from graderkit.report.results_summary import (
+    HISTOGRAM_BINS,
+    bucket_of,
+    summarize_results,
+    summarize_rows,
+)
 
 rewards = st.floats(0.0, 1.0, allow_nan=False)
 rows_strategy = st.lists(

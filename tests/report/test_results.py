@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from report_data import ITEMS, PREDICTIONS
 
 import graderkit as gk
-from graderkit._run.data import DataError
-from graderkit.report.results import ResultRow, TextLookup, parse_row, read_results
+from graderkit._run.datasets.data_files import DataError
+from graderkit.report.results_file import ResultRow, TextLookup, parse_row, read_results
 
 exact = gk.string_check("{{ sample.output_text }}", "{{ item.answer }}", name="exact")
 fuzzy = gk.text_similarity("{{ sample.output_text }}", "{{ item.answer }}", name="fuzzy")

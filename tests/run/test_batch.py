@@ -17,14 +17,14 @@ from typing import Any
 import pytest
 
 import graderkit as gk
-from graderkit._core.result_lines import encode_result
-from graderkit._run.accounting import price_for
-from graderkit._run.batch import grade_file
-from graderkit._run.data import DataError
-from graderkit._run.engine import ModelEngine
-from graderkit._run.progress import Progress
-from graderkit._run.retry import RetryPolicy
-from graderkit.cli.references import load_grader
+from graderkit._core.results.result_lines import encode_result
+from graderkit._run.datasets.batch_run import grade_file
+from graderkit._run.datasets.data_files import DataError
+from graderkit._run.datasets.progress import Progress
+from graderkit._run.judge.accounting import price_for
+from graderkit._run.judge.engine import ModelEngine
+from graderkit._run.judge.retry import RetryPolicy
+from graderkit.cli.grader_references import load_grader
 from graderkit.testing.fake_openai import FakeOpenAI, FakeRequest, judge_reply
 
 ROOT = Path(__file__).resolve().parent.parent.parent

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from graderkit._core.model_reply import ChatFailure, ChatReply
-from graderkit._run.cache import BackgroundWriter, ReplyCache, request_key
-from graderkit._run.cassette import Cassette, CassetteMiss
-from graderkit._run.engine import ModelEngine
-from graderkit._run.retry import RetryPolicy
+from graderkit._core.judge.reply import ChatFailure, ChatReply
+from graderkit._run.judge.cache import BackgroundWriter, ReplyCache, request_key
+from graderkit._run.judge.cassette import Cassette, CassetteMiss
+from graderkit._run.judge.engine import ModelEngine
+from graderkit._run.judge.retry import RetryPolicy
 from graderkit.testing.fake_openai import FakeOpenAI, HTTPError, judge_reply
 
 KEY = "sk-test-cache-9876543210"

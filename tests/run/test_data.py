@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import graderkit as gk
-from graderkit._run.data import (
+from graderkit._run.datasets.data_files import (
     DataError,
     check_dataset,
     count_lines,

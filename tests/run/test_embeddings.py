@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import graderkit as gk
-from graderkit._run.embeddings import (
+from graderkit._run.judge.embeddings import (
     DEFAULT_EMBEDDING_MODEL,
     EmbeddingBackend,
     EmbeddingError,
@@ -23,8 +23,8 @@ from graderkit._run.embeddings import (
     cosine,
     cosine_similarity,
 )
-from graderkit._run.engine import ModelEngine
-from graderkit._run.retry import RetryPolicy
+from graderkit._run.judge.engine import ModelEngine
+from graderkit._run.judge.retry import RetryPolicy
 from graderkit.testing.fake_openai import Embeddings, FakeOpenAI, HTTPError, hash_embedder
 
 KEY = "sk-test-embeddings-000000"

@@ -17,11 +17,11 @@ from typing import Any
 import pytest
 
 import graderkit as gk
-from graderkit._core.model_reply import ChatFailure, ChatReply
-from graderkit._run.accounting import Price, estimate_prompt_tokens, price_for
-from graderkit._run.engine import ModelEngine
-from graderkit._run.model_grading import grade_model_grader
-from graderkit._run.retry import RetryPolicy
+from graderkit._core.judge.reply import ChatFailure, ChatReply
+from graderkit._run.judge.accounting import Price, estimate_prompt_tokens, price_for
+from graderkit._run.judge.engine import ModelEngine
+from graderkit._run.judge.model_grading import grade_model_grader
+from graderkit._run.judge.retry import RetryPolicy
 from graderkit.testing.fake_openai import (
     ChatCompletion,
     Drop,

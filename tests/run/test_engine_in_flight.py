@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from graderkit._core.model_reply import ChatFailure, ChatReply
-from graderkit._run.engine import ModelEngine
-from graderkit._run.retry import RetryPolicy
+from graderkit._core.judge.reply import ChatFailure, ChatReply
+from graderkit._run.judge.engine import ModelEngine
+from graderkit._run.judge.retry import RetryPolicy
 from graderkit.testing.fake_openai import FakeOpenAI, FakeRequest, HTTPError, judge_reply
 
 KEY = "sk-test-in-flight-0123456789"

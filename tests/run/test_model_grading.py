@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 import graderkit as gk
-from graderkit._run.cassette import Cassette, CassetteMiss
-from graderkit._run.model_grading import ModelEngine
-from graderkit._run.retry import RetryPolicy
+from graderkit._run.judge.cassette import Cassette, CassetteMiss
+from graderkit._run.judge.model_grading import ModelEngine
+from graderkit._run.judge.retry import RetryPolicy
 from graderkit.errors import DETAILS_KEYS, ERROR_FLAGS
 from graderkit.testing.fake_openai import (
     ChatCompletion,

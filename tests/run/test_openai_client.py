@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 import graderkit as gk
-from graderkit._core.model_reply import ChatFailure, ChatReply
-from graderkit._run.engine import ModelEngine
-from graderkit._run.model_grading import grade_model_grader
-from graderkit._run.openai_client import ClientSettings, MissingCredentials, OpenAITransport
-from graderkit._run.retry import RetryPolicy
+from graderkit._core.judge.reply import ChatFailure, ChatReply
+from graderkit._run.judge.engine import ModelEngine
+from graderkit._run.judge.model_grading import grade_model_grader
+from graderkit._run.judge.openai_client import ClientSettings, MissingCredentials, OpenAITransport
+from graderkit._run.judge.retry import RetryPolicy
 from graderkit.testing.fake_openai import FakeOpenAI, FakeRequest, HTTPError, Response, judge_reply
 
 SECRET = "sk-proj-SECRET0123456789abcdefSECRET"
@@ -209,8 +209,8 @@ def test_legacy_max_tokens_for_older_servers(server: FakeOpenAI, tmp_path: Path)
 
 BROKEN_AIOHTTP_SCRIPT = """
 import asyncio, importlib.util
-from graderkit._run.engine import ModelEngine
-from graderkit._run.openai_client import _http_client
+from graderkit._run.judge.engine import ModelEngine
+from graderkit._run.judge.openai_client import _http_client
 from graderkit.errors import GraderkitError
 from graderkit.testing.fake_openai import FakeOpenAI
 

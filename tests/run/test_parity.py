@@ -10,15 +10,15 @@ from typing import Any
 import pytest
 
 import graderkit as gk
-from graderkit._run.data import DataError
-from graderkit._run.parity import (
+from graderkit._run.datasets.data_files import DataError
+from graderkit._run.workflow.parity_golden import (
     GoldenCase,
     check,
     read_golden,
     record,
     response_mismatches,
 )
-from graderkit._run.service import ServiceClient
+from graderkit._run.workflow.service_calls import ServiceClient
 from graderkit.cli import main
 from graderkit.testing.fake_openai import FakeOpenAI, HTTPError, judge_reply
 from graderkit.testing.parity import assert_matches_golden

@@ -18,8 +18,8 @@ import python_grader_examples as ex
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graderkit._core.python_source import check_source
-from graderkit._run.python_function import source_from_file, source_from_function
+from graderkit._core.graders.python_source import check_source
+from graderkit._run.sandbox.function_source import source_from_file, source_from_function
 from graderkit.errors import InvalidGrader
 
 Pair = tuple[dict[str, Any], dict[str, Any]]

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from graderkit._run.batch import grade_file
-from graderkit._run.data import DataError
-from graderkit._run.resume import KeySet, ResultsFile
-from graderkit.cli.references import load_grader
+from graderkit._run.datasets.batch_run import grade_file
+from graderkit._run.datasets.data_files import DataError
+from graderkit._run.datasets.resume import KeySet, ResultsFile
+from graderkit.cli.grader_references import load_grader
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 CLINICAL = ROOT / "examples" / "clinical"

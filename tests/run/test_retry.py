@@ -9,7 +9,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from graderkit._run.retry import RetryPolicy, hinted_delay, is_retryable_status, parse_duration
+from graderkit._run.judge.retry import (
+    RetryPolicy,
+    hinted_delay,
+    is_retryable_status,
+    parse_duration,
+)
 
 
 @pytest.mark.parametrize(

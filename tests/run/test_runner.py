@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 import pytest
 
 import graderkit as gk
-from graderkit._run.engine import ModelEngine
+from graderkit._run.judge.engine import ModelEngine
 from graderkit.testing.fake_openai import FakeOpenAI, judge_reply
 
 JUDGE = gk.score_model(

@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 
 import graderkit as gk
-from graderkit._run.data import DataError
-from graderkit._run.retry import RetryPolicy
-from graderkit._run.sampling import (
+from graderkit._run.datasets.data_files import DataError
+from graderkit._run.judge.retry import RetryPolicy
+from graderkit._run.workflow.baseline_sampling import (
     SamplingConfig,
     SamplingError,
     completed_pairs,
@@ -230,7 +230,7 @@ def test_killed_mid_run_then_resumed_loses_and_repeats_nothing(tmp_path: Path) -
 
 
 def test_the_report_prices_the_answers(tmp_path: Path) -> None:
-    from graderkit._run.accounting import DEFAULT_PRICES
+    from graderkit._run.judge.accounting import DEFAULT_PRICES
 
     usage = {"prompt_tokens": 1000, "completion_tokens": 500, "total_tokens": 1500}
     with FakeOpenAI(chat=lambda request: ChatCompletion("x", usage=usage)) as server:

@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 import python_grader_examples as ex
 
-from graderkit._run.python_function import source_from_function
-from graderkit._run.sandbox import Limits, Outcome, PythonSandbox, isolation
+from graderkit._run.sandbox.function_source import source_from_function
+from graderkit._run.sandbox.supervisor import Limits, Outcome, PythonSandbox, isolation
 from graderkit.errors import DETAILS_KEYS, ERROR_FLAGS
 
 EXAMPLES = Path(__file__).parent.parent / "fixtures" / "spec-examples"
@@ -133,7 +133,7 @@ def test_exception_gives_the_traceback(box: PythonSandbox) -> None:
     assert details.startswith("Traceback (most recent call last):")
     assert "line 5, in grade" in details and "line 2, in helper" in details
     assert "return x['missing']" in details and details.rstrip().endswith("KeyError: 'missing'")
-    assert "sandbox_worker" not in details
+    assert "worker.py" not in details and "graderkit" not in details
 
 
 @pytest.mark.parametrize(

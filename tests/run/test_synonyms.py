@@ -1,4 +1,4 @@
-"""graderkit._run.synonyms: the lemma-name table answers exactly as nltk's reader does."""
+"""graderkit._run.text_metrics.synonyms: the lemma-name table answers exactly as nltk's reader does."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from graderkit._run.synonyms import WordNetSynonyms
-from graderkit._run.wordnet import default_synonyms
+from graderkit._run.text_metrics.synonyms import WordNetSynonyms
+from graderkit._run.text_metrics.wordnet import default_synonyms
 
 WORDS = ("sit", "sat", "dogs", "axes", "saw", "better", "geese", "running", "car", "xyzzy", "a")
 

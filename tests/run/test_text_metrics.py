@@ -1,13 +1,13 @@
-"""graderkit._run.text_metrics.text_metric: the runner's seam for local text metrics."""
+"""graderkit._run.text_metrics.metric_backends.text_metric: the runner's seam for local text metrics."""
 
 from __future__ import annotations
 
 import pytest
 from nltk.translate.meteor_score import meteor_score
 
-from graderkit._core.similarity import LOCAL_METRICS, METRIC_NAMES
-from graderkit._run.text_metrics import meteor_metric, text_metric
-from graderkit._run.wordnet import default_synonyms
+from graderkit._core.metrics.similarity import LOCAL_METRICS, METRIC_NAMES
+from graderkit._run.text_metrics.metric_backends import meteor_metric, text_metric
+from graderkit._run.text_metrics.wordnet import default_synonyms
 
 PAIRS = [
     ("fuzzy wuzzy was a bear", "fuzzy wuzzy had no hair"),

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 import graderkit as gk
-from graderkit._run.retry import RetryPolicy
-from graderkit._run.service import ServiceClient, ServiceError
-from graderkit._run.training import (
+from graderkit._run.judge.retry import RetryPolicy
+from graderkit._run.workflow.service_calls import ServiceClient, ServiceError
+from graderkit._run.workflow.training_jobs import (
     HYPERPARAMETERS,
     JobError,
     build_job,

@@ -1,4 +1,4 @@
-"""graderkit._run.wordnet: finding, loading and looking up WordNet 3.0, offline.
+"""graderkit._run.text_metrics.wordnet: finding, loading and looking up WordNet 3.0, offline.
 
 Tests that need the real WordNet fail (never skip) when it is missing: CI installs it first
 with ``scripts/install-wordnet.sh``.
@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from graderkit._run.wordnet import (
+from graderkit._run.text_metrics.wordnet import (
     DEBIAN_WORDNET_DIR,
     LEXNAMES,
     WordNetMissing,

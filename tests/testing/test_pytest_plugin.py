@@ -68,7 +68,7 @@ def test_recorded(grader_runner):
 
 
 def test_not_recorded_fails_loudly(grader_runner):
-    from graderkit._run.cassette import CassetteMiss
+    from graderkit._run.judge.cassette import CassetteMiss
     import pytest
     with pytest.raises(CassetteMiss):
         grader_runner.grade(judge, "sepsis", ROW)

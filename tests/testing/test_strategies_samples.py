@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import graderkit as gk
-from graderkit._core.sample import to_sample
+from graderkit._core.templating.sample import to_sample
 from graderkit.testing.perturb import LOOKALIKES, PUNCTUATION
 from graderkit.testing.schema_strategy import from_schema
 from graderkit.testing.strategies import (

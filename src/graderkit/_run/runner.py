@@ -14,17 +14,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from graderkit._core.batch import BatchResult
-from graderkit._core.columns import Rows, grade_columns
-from graderkit._core.grading import (
-    combine_multi,
-    grade_string_check,
-    grade_text_similarity,
-    missing_variable,
-    passed_for,
-    render_pair,
-)
-from graderkit._core.models import (
+from graderkit._core.graders.models import (
     GraderBase,
     LabelModelGrader,
     MultiGrader,
@@ -33,16 +23,26 @@ from graderkit._core.models import (
     StringCheckGrader,
     TextSimilarityGrader,
 )
-from graderkit._core.results import GradeResult, failure
-from graderkit._core.sample import SampleLike, to_sample
-from graderkit._core.similarity import LOCAL_METRICS
-from graderkit._core.template import MissingVariable
+from graderkit._core.grading.batch_columns import Rows, grade_columns
+from graderkit._core.grading.local_grading import (
+    combine_multi,
+    grade_string_check,
+    grade_text_similarity,
+    missing_variable,
+    passed_for,
+    render_pair,
+)
+from graderkit._core.metrics.similarity import LOCAL_METRICS
+from graderkit._core.results.batch_result import BatchResult
+from graderkit._core.results.grade_result import GradeResult, failure
+from graderkit._core.templating.sample import SampleLike, to_sample
+from graderkit._core.templating.template import MissingVariable
 from graderkit.errors import InvalidGrader
 
 if TYPE_CHECKING:
-    from graderkit._run.embeddings import EmbeddingBackend
-    from graderkit._run.model_grading import ModelEngine
-    from graderkit._run.sandbox import PythonSandbox
+    from graderkit._run.judge.embeddings import EmbeddingBackend
+    from graderkit._run.judge.model_grading import ModelEngine
+    from graderkit._run.sandbox.supervisor import PythonSandbox
 
 __all__ = ["Runner", "is_local"]
 
@@ -193,7 +193,7 @@ class Runner:
     def models(self) -> ModelEngine:
         """The judge-model engine (created from the environment on first use)."""
         if self._models is None:
-            from graderkit._run.model_grading import ModelEngine
+            from graderkit._run.judge.model_grading import ModelEngine
 
             self._models = ModelEngine.from_env()
         return self._models
@@ -202,7 +202,7 @@ class Runner:
     def python(self) -> PythonSandbox:
         """The python sandbox (a warm worker pool, started on first use)."""
         if self._python is None:
-            from graderkit._run.sandbox import PythonSandbox
+            from graderkit._run.sandbox.supervisor import PythonSandbox
 
             self._python = PythonSandbox()
         return self._python
@@ -211,7 +211,7 @@ class Runner:
     def embeddings(self) -> EmbeddingBackend:
         """The embedding backend for ``cosine`` (OpenAI-compatible by default)."""
         if self._embeddings is None:
-            from graderkit._run.embeddings import OpenAIEmbeddings
+            from graderkit._run.judge.embeddings import OpenAIEmbeddings
 
             # Share the judge engine: one connection pool, one cache, closed by close().
             self._embeddings = OpenAIEmbeddings(self.models)
@@ -221,7 +221,7 @@ class Runner:
         """The local function for a text_similarity metric (WordNet loads here for meteor)."""
         fn = self._metrics.get(name)
         if fn is None:
-            from graderkit._run.text_metrics import text_metric
+            from graderkit._run.text_metrics.metric_backends import text_metric
 
             fn = self._metrics[name] = text_metric(name)
         return fn
@@ -260,7 +260,7 @@ class Runner:
             )
             return combine_multi(grader, dict(zip(keys, done, strict=True)))
         if isinstance(grader, (ScoreModelGrader, LabelModelGrader)):
-            from graderkit._run.model_grading import grade_model_grader
+            from graderkit._run.judge.model_grading import grade_model_grader
 
             return await grade_model_grader(grader, sample, item, self.models)
         if isinstance(grader, PythonGrader):
@@ -276,7 +276,7 @@ class Runner:
         raise InvalidGrader(grader.label, "type", grader.type, "cannot be run locally")
 
     async def _cosine(self, grader: TextSimilarityGrader, sample: Item, item: Item) -> GradeResult:
-        from graderkit._run.embeddings import cosine_similarity
+        from graderkit._run.judge.embeddings import cosine_similarity
 
         try:
             a, b = render_pair(grader, sample, item)

@@ -10,12 +10,24 @@ import sys
 import warnings
 from collections.abc import Sequence
 
-from graderkit.cli import basic, grading, integrations, testing, workflow
+from graderkit.cli import (
+    basic_commands,
+    grading_commands,
+    integration_commands,
+    testing_commands,
+    workflow_commands,
+)
 from graderkit.errors import GraderkitError
 
 __all__ = ["build_parser", "main"]
 
-COMMANDS = (basic, grading, workflow, testing, integrations)
+COMMANDS = (
+    basic_commands,
+    grading_commands,
+    workflow_commands,
+    testing_commands,
+    integration_commands,
+)
 """Each module adds its subcommands with ``register(subparsers)``."""
 
 

@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from graderkit._core.sample import SampleLike, sample_from_text
+from graderkit._core.templating.sample import SampleLike, sample_from_text
 
 __all__ = ["completion_sample", "message_text", "row_items"]
 

@@ -7,8 +7,8 @@ with no constant term, e.g. ``0.85 * fuzzy + 0.15 * exact`` or ``(a + b) / 2``.
 
 from __future__ import annotations
 
-from graderkit._core.formula import BinOp, Call, Name, Neg, Node, Number
-from graderkit._core.models import MultiGrader
+from graderkit._core.formula.evaluation import BinOp, Call, Name, Neg, Node, Number
+from graderkit._core.graders.models import MultiGrader
 
 __all__ = ["linear_form", "weighted_sum"]
 

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from graderkit._core.messages import Message
-from graderkit._core.models import (
+from graderkit._core.graders.messages import Message
+from graderkit._core.graders.models import (
     GraderBase,
     MultiGrader,
     PythonGrader,
@@ -22,7 +22,7 @@ from graderkit._core.models import (
     StringCheckGrader,
     TextSimilarityGrader,
 )
-from graderkit._core.template import Variable, parse_template
+from graderkit._core.templating.template import Variable, parse_template
 from graderkit.errors import InvalidGrader
 from graderkit.integrations._linear import weighted_sum
 

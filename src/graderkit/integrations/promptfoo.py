@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graderkit._core.models import GraderBase
+from graderkit._core.graders.models import GraderBase
 from graderkit.integrations._promptfoo_map import (
     MAPPINGS,
     Fidelity,

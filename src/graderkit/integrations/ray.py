@@ -27,8 +27,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from graderkit._core.models import GraderBase
-from graderkit._core.results import GradeResult
+from graderkit._core.graders.models import GraderBase
+from graderkit._core.results.grade_result import GradeResult
 
 if TYPE_CHECKING:
     from graderkit._run.runner import Runner
@@ -132,7 +132,7 @@ class GradeBatch:
         engine: Mapping[str, Any] | None = None,
         runner: Runner | None = None,
     ) -> None:
-        from graderkit._core.wire import from_openai
+        from graderkit._core.graders.wire import from_openai
 
         self.grader = grader if isinstance(grader, GraderBase) else from_openai(grader)
         self.sample = sample
@@ -175,7 +175,7 @@ def _worker_runner(concurrency: int, cache_dir: str | None, engine: Mapping[str,
 
     models = None
     if cache_dir is not None or engine:
-        from graderkit._run.engine import ModelEngine
+        from graderkit._run.judge.engine import ModelEngine
 
         models = ModelEngine.from_env(cache_dir=cache_dir, concurrency=concurrency, **engine)
     return Runner(models=models, concurrency=concurrency)

@@ -30,10 +30,10 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from graderkit._core.batch import BatchResult
-from graderkit._core.models import GraderBase
-from graderkit._core.results import GradeResult
-from graderkit._core.sample import SampleLike
+from graderkit._core.graders.models import GraderBase
+from graderkit._core.results.batch_result import BatchResult
+from graderkit._core.results.grade_result import GradeResult
+from graderkit._core.templating.sample import SampleLike
 from graderkit.integrations._completions import completion_sample, row_items
 
 if TYPE_CHECKING:
@@ -117,7 +117,7 @@ class _Reward:
     def _runner(self) -> Runner:
         if self.runner is not None:
             return self.runner
-        from graderkit._run.default import default_runner
+        from graderkit._run.default_runner import default_runner
 
         return default_runner()
 

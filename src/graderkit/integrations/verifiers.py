@@ -30,7 +30,7 @@ import weakref
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from graderkit._core.models import GraderBase, MultiGrader
+from graderkit._core.graders.models import GraderBase, MultiGrader
 from graderkit.integrations._completions import completion_sample
 from graderkit.integrations._linear import weighted_sum
 
@@ -154,7 +154,7 @@ class RubricReward:
     def _runner(self) -> Runner:
         if self.runner is not None:
             return self.runner
-        from graderkit._run.default import default_runner
+        from graderkit._run.default_runner import default_runner
 
         return default_runner()
 

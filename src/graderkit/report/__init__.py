@@ -16,8 +16,8 @@ from graderkit.report.compare import (
     render_comparison,
 )
 from graderkit.report.html import render_report, write_report
-from graderkit.report.results import ResultRow, TextLookup, read_results
-from graderkit.report.summary import (
+from graderkit.report.results_file import ResultRow, TextLookup, read_results
+from graderkit.report.results_summary import (
     BUCKETS,
     ItemStats,
     ResultsSummary,

@@ -6,8 +6,8 @@ differences), wins, ties and losses, the items that got worse, the items at 0 in
 their gold answer), and the two score distributions side by side.
 
 Examples:
-    >>> from graderkit.report.results import ResultRow
-    >>> from graderkit.report.summary import summarize_rows
+    >>> from graderkit.report.results_file import ResultRow
+    >>> from graderkit.report.results_summary import summarize_rows
     >>> base = summarize_rows([ResultRow("q1", 0, 0.2), ResultRow("q2", 0, 1.0)])
     >>> tuned = summarize_rows([ResultRow("q1", 0, 0.9), ResultRow("q2", 0, 0.5)])
     >>> c = compare_summaries(base, tuned)
@@ -32,7 +32,7 @@ from graderkit.report.html import (
     section,
     table,
 )
-from graderkit.report.summary import HISTOGRAM_BINS, ResultsSummary, summarize_results
+from graderkit.report.results_summary import HISTOGRAM_BINS, ResultsSummary, summarize_results
 from graderkit.report.svg import Series, grouped_histogram, histogram
 
 __all__ = ["Comparison", "ItemDelta", "compare_results", "compare_summaries", "render_comparison"]

@@ -7,8 +7,8 @@ token use and cost, and the lowest-scoring examples (prediction vs reference, su
 The page building blocks (``page``, ``cards``, ``table``...) are shared with the comparison page.
 
 Examples:
-    >>> from graderkit.report.summary import summarize_rows
-    >>> from graderkit.report.results import ResultRow
+    >>> from graderkit.report.results_summary import summarize_rows
+    >>> from graderkit.report.results_file import ResultRow
     >>> page = render_report(summarize_rows([ResultRow("q1", 0, 0.5, output_text="<b>")]))
     >>> page.startswith("<!DOCTYPE html>"), "&lt;b&gt;" in page, "<script" in page
     (True, True, False)
@@ -20,8 +20,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 from pathlib import Path
 
-from graderkit.report.results import ResultRow
-from graderkit.report.summary import BUCKETS, HISTOGRAM_BINS, ResultsSummary, bucket_of
+from graderkit.report.results_file import ResultRow
+from graderkit.report.results_summary import BUCKETS, HISTOGRAM_BINS, ResultsSummary, bucket_of
 from graderkit.report.svg import hbars, histogram, stacked_bar
 
 __all__ = [

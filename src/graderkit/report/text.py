@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from graderkit.report.results import ResultRow
-from graderkit.report.summary import BUCKETS, ResultsSummary
+from graderkit.report.results_file import ResultRow
+from graderkit.report.results_summary import BUCKETS, ResultsSummary
 
 __all__ = ["summary_lines"]
 

@@ -20,7 +20,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from graderkit._core.models import GraderBase, MultiGrader, PythonGrader
+from graderkit._core.graders.models import GraderBase, MultiGrader, PythonGrader
 
 __all__ = [
     "GOLD_KEYS",

@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from graderkit._core.models import GraderBase
-from graderkit._core.results import GradeResult
-from graderkit._core.sample import SampleLike
+from graderkit._core.graders.models import GraderBase
+from graderkit._core.results.grade_result import GradeResult
+from graderkit._core.templating.sample import SampleLike
 from graderkit._run.runner import Runner
 from graderkit.errors import ERROR_FLAGS
 from graderkit.testing.explain import clip, explain, format_reward
@@ -44,7 +44,7 @@ Item = Mapping[str, Any]
 def _runner(runner: Runner | None) -> Runner:
     if runner is not None:
         return runner
-    from graderkit._run.default import default_runner
+    from graderkit._run.default_runner import default_runner
 
     return default_runner()
 

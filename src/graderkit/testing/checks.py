@@ -18,11 +18,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from graderkit._core.models import GraderBase, MultiGrader, ScoreModelGrader, TextSimilarityGrader
-from graderkit._core.results import GradeResult
-from graderkit._core.sample import SampleLike, to_sample
-from graderkit._core.template import MissingVariable, resolve
-from graderkit._core.wire import from_openai
+from graderkit._core.graders.models import (
+    GraderBase,
+    MultiGrader,
+    ScoreModelGrader,
+    TextSimilarityGrader,
+)
+from graderkit._core.graders.wire import from_openai
+from graderkit._core.results.grade_result import GradeResult
+from graderkit._core.templating.sample import SampleLike, to_sample
+from graderkit._core.templating.template import MissingVariable, resolve
 from graderkit._run.runner import Runner
 from graderkit.testing.answers import borrowed_answers, gold_key, item_id, python_item_keys
 from graderkit.testing.check_report import CheckOutcome, CheckReport
@@ -106,7 +111,7 @@ def check_grader(
             outcomes.append(CheckOutcome(name, "skipped", why))
         return CheckReport(grader.label, 0, tuple(outcomes))
     if runner is None:
-        from graderkit._run.default import default_runner
+        from graderkit._run.default_runner import default_runner
 
         runner = default_runner()
     first = list(runner.grade_many(grader, rows.samples, rows.items))

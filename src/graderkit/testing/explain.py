@@ -19,9 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from graderkit._core.grading import render_pair
-from graderkit._core.model_request import render_messages
-from graderkit._core.models import (
+from graderkit._core.graders.models import (
     GraderBase,
     LabelModelGrader,
     MultiGrader,
@@ -30,9 +28,11 @@ from graderkit._core.models import (
     StringCheckGrader,
     TextSimilarityGrader,
 )
-from graderkit._core.results import GradeResult
-from graderkit._core.sample import SampleLike, to_sample
-from graderkit._core.template import MissingVariable
+from graderkit._core.grading.local_grading import render_pair
+from graderkit._core.judge.request import render_messages
+from graderkit._core.results.grade_result import GradeResult
+from graderkit._core.templating.sample import SampleLike, to_sample
+from graderkit._core.templating.template import MissingVariable
 
 __all__ = ["clip", "explain", "format_reward"]
 

@@ -22,9 +22,9 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeAlias
 
-from graderkit._core.models import GraderBase, LabelModelGrader, MultiGrader
-from graderkit._core.results import GradeResult
-from graderkit._core.sample import SampleLike
+from graderkit._core.graders.models import GraderBase, LabelModelGrader, MultiGrader
+from graderkit._core.results.grade_result import GradeResult
+from graderkit._core.templating.sample import SampleLike
 from graderkit._run.runner import Runner
 from graderkit.testing.answers import item_id
 from graderkit.testing.judge_reports import (
@@ -65,7 +65,7 @@ Ranking: TypeAlias = "tuple[Item | None, Sequence[Tier]]"
 def _runner(runner: Runner | None) -> Runner:
     if runner is not None:
         return runner
-    from graderkit._run.default import default_runner
+    from graderkit._run.default_runner import default_runner
 
     return default_runner()
 

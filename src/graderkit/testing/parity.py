@@ -17,7 +17,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from graderkit._run.parity import TOLERANCE, GoldenCase, ParityReport, check, read_golden
+from graderkit._run.workflow.parity_golden import (
+    TOLERANCE,
+    GoldenCase,
+    ParityReport,
+    check,
+    read_golden,
+)
 
 if TYPE_CHECKING:
     from graderkit._run.runner import Runner

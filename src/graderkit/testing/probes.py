@@ -28,9 +28,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from graderkit._core.models import GraderBase, MultiGrader
-from graderkit._core.results import GradeResult
-from graderkit._core.sample import SampleLike
+from graderkit._core.graders.models import GraderBase, MultiGrader
+from graderkit._core.results.grade_result import GradeResult
+from graderkit._core.templating.sample import SampleLike
 from graderkit._run.runner import Runner
 from graderkit.testing.answers import borrowed_answers, gold_key, item_id, question_of
 from graderkit.testing.probe_report import ProbeExample, ProbeFinding, ProbeReport
@@ -99,7 +99,7 @@ def probe(
     plan = _plan(contexts, rewrites)
     build = sample or (lambda text: text)
     if runner is None:
-        from graderkit._run.default import default_runner
+        from graderkit._run.default_runner import default_runner
 
         runner = default_runner()
     results = runner.grade_many(

@@ -29,7 +29,7 @@ def replay_runner(
     Args:
         cache: a reply cache directory (hits are free; misses go to the model and are stored).
         cassette: a cassette file, replayed (a missing reply raises
-            [`CassetteMiss`][graderkit._run.cassette.CassetteMiss]) unless ``record``.
+            [`CassetteMiss`][graderkit._run.judge.cassette.CassetteMiss]) unless ``record``.
         record: record replies missing from the cassette (sends those requests to the model).
 
     Returns:
@@ -38,7 +38,7 @@ def replay_runner(
     """
     if cache is None and cassette is None:
         return Runner()
-    from graderkit._run.engine import ModelEngine
+    from graderkit._run.judge.engine import ModelEngine
 
     engine = ModelEngine.from_env(
         cache_dir=cache, cassette=cassette, mode="record" if record else "replay"

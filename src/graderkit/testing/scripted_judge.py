@@ -38,7 +38,7 @@ from graderkit.testing.fake_openai import (
 )
 
 if TYPE_CHECKING:
-    from graderkit._run.cassette import CassetteMode
+    from graderkit._run.judge.cassette import CassetteMode
     from graderkit._run.runner import Runner
 
 __all__ = ["JudgeCall", "ScriptedJudge"]
@@ -145,8 +145,8 @@ class ScriptedJudge:
     def runner(self) -> Runner:
         """A runner whose engine sends judge requests to this server."""
         if self._runner is None:
-            from graderkit._run.engine import ModelEngine
-            from graderkit._run.retry import RetryPolicy
+            from graderkit._run.judge.engine import ModelEngine
+            from graderkit._run.judge.retry import RetryPolicy
             from graderkit._run.runner import Runner
 
             options = dict(self._options)

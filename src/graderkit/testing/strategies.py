@@ -27,9 +27,15 @@ from typing import Any, Literal
 
 from hypothesis import strategies as st
 
-from graderkit._core.factories import label_model, multi, score_model, string_check, text_similarity
-from graderkit._core.models import GraderBase
-from graderkit._core.similarity import METRIC_NAMES
+from graderkit._core.graders.factories import (
+    label_model,
+    multi,
+    score_model,
+    string_check,
+    text_similarity,
+)
+from graderkit._core.graders.models import GraderBase
+from graderkit._core.metrics.similarity import METRIC_NAMES
 from graderkit.testing.perturb import LOOKALIKES, PUNCTUATION, WHITESPACE
 from graderkit.testing.schema_strategy import from_schema, json_values
 

@@ -1,0 +1,46 @@
+"""Honest reprs: a grader shows as the factory call that builds it, non-default arguments only."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from graderkit._core.graders.models import GraderBase
+
+__all__ = ["grader_repr"]
+
+FACTORIES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "string_check": ("string_check", ("input", "reference")),
+    "text_similarity": ("text_similarity", ("input", "reference")),
+    "python": ("python_grader", ("source",)),
+    "score_model": ("score_model", ("input",)),
+    "label_model": ("label_model", ("input",)),
+    "multi": ("multi", ("graders", "calculate_output")),
+}
+"""Wire type -> (factory name, positional arguments)."""
+
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "string_check": {"operation": "eq"},
+    "text_similarity": {"evaluation_metric": "fuzzy_match"},
+    "python": {"image_tag": "2025-05-08"},
+    "score_model": {"range": (0, 1)},
+}
+"""Factory defaults, omitted from the repr."""
+
+
+def grader_repr(grader: GraderBase) -> str:
+    """``string_check('{{sample.output_text}}', 'yes', name='exact')``."""
+    factory, positional = FACTORIES[grader.type]
+    defaults = DEFAULTS.get(grader.type, {})
+    args: list[str] = []
+    for field in positional:
+        if field in grader.model_fields_set:
+            args.append(repr(getattr(grader, field)))
+    for field in type(grader).model_fields:
+        if field in positional or field == "type" or field not in grader.model_fields_set:
+            continue
+        value = getattr(grader, field)
+        if field in defaults and defaults[field] == value:
+            continue
+        args.append(f"{field}={value!r}")
+    return f"{factory}({', '.join(args)})"

@@ -1,0 +1,89 @@
+"""``evals migrate`` (run a hosted eval locally) and ``export promptfoo``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from graderkit.cli.grader_references import load_grader
+
+__all__ = ["register"]
+
+
+def register(sub: Any) -> None:
+    """Add the subcommands of this module."""
+    evals = sub.add_parser("evals", help="hosted OpenAI Evals: run an exported eval locally")
+    actions = evals.add_subparsers(dest="action", metavar="ACTION", required=True)
+    m = actions.add_parser(
+        "migrate",
+        help="run an exported eval's testing criteria over a JSONL file with the Evals pass rules",
+    )
+    m.add_argument("eval", help="the exported eval JSON (GET /v1/evals/{id}, or the create body)")
+    m.add_argument(
+        "--data",
+        required=True,
+        help='rows JSONL: {"item", "sample"}, exported output items, or flat items',
+    )
+    m.add_argument("--out", help="write each criterion as grader JSON, and criteria.py, here")
+    m.add_argument("--results", help="write one output item per row (JSONL) here")
+    m.add_argument("--no-validate", action="store_true", help="skip the item_schema check")
+    m.set_defaults(handler=migrate)
+
+    export = sub.add_parser("export", help="export a grader to another evaluation tool")
+    tools = export.add_subparsers(dest="tool", metavar="TOOL", required=True)
+    p = tools.add_parser("promptfoo", help="promptfoo assertions (YAML, or JSON for .json)")
+    p.add_argument("grader", help="a grader: file.json, module:attribute or file.py:attribute")
+    p.add_argument("--out", help="write promptfooconfig.yaml (and python files) here")
+    p.add_argument("--threshold", type=float, help="the reward at or above which a test passes")
+    p.add_argument("--exact", action="store_true", help="refuse approximate mappings")
+    p.set_defaults(handler=export_promptfoo)
+
+
+def migrate(args: argparse.Namespace) -> int:
+    """``graderkit evals migrate``: exit 1 when a recorded hosted result disagrees."""
+    from graderkit._run.workflow.evals_migration import read_eval, run_eval, write_criteria
+
+    try:
+        definition = read_eval(args.eval)
+        run = run_eval(definition, args.data, validate=not args.no_validate)
+        if args.out:
+            for path in write_criteria(definition, args.out):
+                print(f"wrote {path}", file=sys.stderr)
+        if args.results:
+            with open(args.results, "w", encoding="utf-8") as out:
+                for item in run.output_items():
+                    out.write(json.dumps(item, ensure_ascii=False) + "\n")
+    except OSError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"eval {definition.name!r}: {len(definition.criteria)} criteria over {args.data}")
+    print("\n".join(run.lines()))
+    if run.disagreements:
+        print(f"{run.disagreements} results differ from the recorded hosted run", file=sys.stderr)
+        return 1
+    return 0
+
+
+def export_promptfoo(args: argparse.Namespace) -> int:
+    """``graderkit export promptfoo``: prints YAML, or writes it with the python files."""
+    from graderkit.integrations.promptfoo import to_promptfoo
+
+    export = to_promptfoo(
+        load_grader(args.grader), threshold=args.threshold, approximate=not args.exact
+    )
+    for note in export.notes:
+        print(f"warning: approximate: {note}", file=sys.stderr)
+    if args.out:
+        for path in export.write(args.out):
+            print(f"wrote {path}", file=sys.stderr)
+        return 0
+    if export.files:
+        print(
+            "error: this grader needs python files beside the config; pass --out FILE",
+            file=sys.stderr,
+        )
+        return 2
+    print(export.to_yaml(), end="")
+    return 0
