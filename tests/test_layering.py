@@ -28,6 +28,7 @@ LAYERS = {
     "testing": 3,
     "report": 3,
     "integrations": 3,
+    "metrics": 3,
     "cli": 4,
 }
 
@@ -101,3 +102,67 @@ def test_import_graderkit_loads_no_heavy_modules() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+CORE_PACKAGES: dict[str, set[str]] = {
+    "formula": set(),
+    "metrics": set(),
+    "templating": set(),
+    "graders": {"formula", "templating"},
+    "datasets": {"graders", "templating"},
+    "results": {"graders", "grading"},  # a batch keeps the columns the grading step made
+    "grading": {"formula", "graders", "metrics", "results", "templating"},
+    "judge": {"graders", "results", "templating"},
+    "workflow": {"graders", "grading", "results"},
+}
+"""What each package of the pure core may import from its siblings, at module level."""
+
+RUN_PACKAGES: dict[str, set[str]] = {
+    "judge": set(),
+    "sandbox": set(),
+    "text_metrics": set(),
+    "runner": {"judge", "sandbox", "text_metrics"},
+    "default_runner": {"runner"},
+    "datasets": {"runner"},
+    "workflow": {"datasets", "judge", "runner"},
+}
+"""The same for the edges (any ``_run`` package may import any of ``_core``)."""
+
+
+@pytest.mark.parametrize(
+    ("layer", "rules"), [("_core", CORE_PACKAGES), ("_run", RUN_PACKAGES)], ids=["_core", "_run"]
+)
+def test_packages_import_only_what_they_may(layer: str, rules: dict[str, set[str]]) -> None:
+    bad = []
+    for path in sorted((SRC / layer).rglob("*.py")):
+        rel = path.relative_to(SRC / layer)
+        own = rel.parts[0].removesuffix(".py")
+        if own == "__init__":
+            continue
+        assert own in rules, f"{layer}/{own} is a new package: add it and its imports to the rules"
+        tree = ast.parse(path.read_text())
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(
+                f"graderkit.{layer}."
+            ):
+                other = (node.module or "").split(".")[2]
+                if other != own and other not in rules[own]:
+                    bad.append(f"{layer}/{rel} imports {layer}.{other}")
+    assert bad == []
+
+
+def test_no_module_name_repeats() -> None:
+    names = [p.name for p in SRC.rglob("*.py") if p.name != "__init__.py"]
+    assert sorted({n for n in names if names.count(n) > 1}) == []
+
+
+@pytest.mark.parametrize(
+    "package",
+    sorted(p.parent for p in SRC.rglob("__init__.py")),
+    ids=lambda p: str(p.relative_to(SRC.parent)),
+)
+def test_every_package_says_what_lives_there(package: Path) -> None:
+    doc = ast.get_docstring(ast.parse((package / "__init__.py").read_text()))
+    assert doc and len(doc.split()) >= 8, (
+        f"{package}/__init__.py needs a docstring saying what lives there"
+    )

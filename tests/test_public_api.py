@@ -33,15 +33,16 @@ def test_every_public_name_has_a_docstring() -> None:
 
 # ``Grader`` is a typing alias (an Annotated union): no docstring can be attached to it; it is
 # documented by the attribute docstring that follows it in graderkit._core.graders.models.
-NO_DOCSTRING_POSSIBLE = {"Grader"}
+NO_DOCSTRING_POSSIBLE = {"Grader", "METRICS"}  # METRICS: a tuple, documented in its module
 
 
 def test_every_public_name_has_a_runnable_example() -> None:
+    import graderkit.metrics as gm
     import graderkit.testing as gt
 
     missing = [
         f"{module.__name__}.{name}"
-        for module in (gk, gt)
+        for module in (gk, gt, gm)
         for name in module.__all__
         if name not in NO_DOCSTRING_POSSIBLE
         and "Examples:" not in (getattr(module, name).__doc__ or "")
@@ -54,3 +55,12 @@ def test_the_grader_alias_is_documented_in_its_module() -> None:
     alias = source.index("\nGrader = Annotated[")
     after = source[source.index("\n]\n", alias) + 3 :]
     assert after.startswith('"""') and after.split('"""')[1].strip()
+
+
+def test_metrics_all_is_sorted_and_complete() -> None:
+    import graderkit.metrics as gm
+
+    public = {
+        n for n in vars(gm) if not n.startswith("_") and n != "annotations" and n != "Literal"
+    }
+    assert list(gm.__all__) == sorted(gm.__all__) and set(gm.__all__) == public
