@@ -149,7 +149,7 @@ def rouge(n: int | Literal["l"], input: str, reference: str) -> float:
         >>> rouge("l", "the cat sat", "the cat sat down")
         0.8571428571428571
     """
-    if n == "l" or n == "L":
+    if n == "l":
         return _rouge.rouge_l(input, reference)
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 5:
         raise ValueError(f"rouge: n={n!r} must be 1, 2, 3, 4, 5 or 'l'")
