@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 NLTK_DATA ?= $(HOME)/nltk_data
 export NLTK_DATA
 
-.PHONY: setup integrations wordnet browser demo test test-fast lint docs bench clean
+.PHONY: setup integrations wordnet browser promptfoo demo test test-fast lint docs bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,11 +30,14 @@ wordnet:  ## WordNet 3.0 for meteor, from Debian packages (no download at run ti
 browser:  ## Debian's chromium, for the HTML report's headless-browser test
 	bash scripts/install-chromium.sh
 
+promptfoo:  ## promptfoo 0.123 + Node.js 22 from the npm registry, for the promptfoo CLI tests
+	bash scripts/install-promptfoo.sh
+
 demo: setup  ## grade the bundled clinical example and print a summary (no API key)
 	$(VENV)/bin/graderkit grade examples/clinical/graders.py:clinical_python \
 	    --data examples/clinical/items.jsonl --samples examples/clinical/predictions.jsonl
 
-test: setup integrations wordnet browser  ## the whole test suite, as CI runs it
+test: setup integrations wordnet browser promptfoo  ## the whole test suite, as CI runs it
 	$(PY) -m pytest
 
 test-fast: setup  ## skip the suites marked slow

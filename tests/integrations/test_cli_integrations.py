@@ -82,7 +82,33 @@ def _grader_file(tmp_path: Path, grader: gk.GraderBase) -> str:
 def test_export_promptfoo_prints_yaml(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["export", "promptfoo", _grader_file(tmp_path, EXACT)]) == 0
     config = yaml.safe_load(capsys.readouterr().out)
-    assert config == {"defaultTest": {"assert": [{"type": "equals", "value": "{{ answer }}"}]}}
+    assert config == {
+        "env": {"PROMPTFOO_DISABLE_VAR_EXPANSION": "true"},
+        "defaultTest": {"assert": [{"type": "equals", "value": "{{ answer }}"}]},
+    }
+
+
+def test_export_promptfoo_into_an_existing_directory_with_tests(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    grader = gk.python_grader("def grade(sample, item):\n    return 1.0\n", name="one")
+    both = gk.multi({"p": grader, "e": EXACT}, "p + e", name="both")
+    data = tmp_path / "items.jsonl"
+    data.write_text('{"answer": 4.0}\n{"answer": "x", "extra": null}\n')
+    out = tmp_path / "existing"
+    out.mkdir()
+    ref = _grader_file(tmp_path, both)
+    args = ["export", "promptfoo", ref, "--out", str(out), "--data", str(data), "--python", "/py"]
+    assert main(args) == 0
+    assert "PROMPTFOO_PYTHON=/py (set in the config's env)" in capsys.readouterr().err
+    config = yaml.safe_load((out / "promptfooconfig.yaml").read_text())
+    assert config["env"] == {"PROMPTFOO_DISABLE_VAR_EXPANSION": "true", "PROMPTFOO_PYTHON": "/py"}
+    assert config["defaultTest"]["threshold"] == 0.0  # a multi without --threshold: no verdict
+    assert config["tests"] == [
+        {"vars": {"answer": "4.0", "graderkit_item": '{"answer": 4.0}'}},
+        {"vars": {"answer": "x", "graderkit_item": '{"answer": "x", "extra": null}'}},
+    ]
+    assert (out / "graderkit_one.py").exists()
 
 
 def test_export_promptfoo_writes_python_files_beside_the_config(

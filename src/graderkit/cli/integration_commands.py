@@ -35,7 +35,19 @@ def register(sub: Any) -> None:
     tools = export.add_subparsers(dest="tool", metavar="TOOL", required=True)
     p = tools.add_parser("promptfoo", help="promptfoo assertions (YAML, or JSON for .json)")
     p.add_argument("grader", help="a grader: file.json, module:attribute or file.py:attribute")
-    p.add_argument("--out", help="write promptfooconfig.yaml (and python files) here")
+    p.add_argument(
+        "--out",
+        help="write the config (and python files) here: a .yaml/.json file, or a directory "
+        "(existing or not) that gets promptfooconfig.yaml",
+    )
+    p.add_argument(
+        "--data", help="items JSONL: written as the config's tests, vars rendering as graderkit's"
+    )
+    p.add_argument(
+        "--python",
+        help="PROMPTFOO_PYTHON for python assertions (default: this interpreter, which has "
+        "graderkit and the grader's dependencies)",
+    )
     p.add_argument("--threshold", type=float, help="the reward at or above which a test passes")
     p.add_argument("--exact", action="store_true", help="refuse approximate mappings")
     p.set_defaults(handler=export_promptfoo)
@@ -68,13 +80,17 @@ def migrate(args: argparse.Namespace) -> int:
 
 def export_promptfoo(args: argparse.Namespace) -> int:
     """``graderkit export promptfoo``: prints YAML, or writes it with the python files."""
+    from graderkit._run.datasets.data_files import read_jsonl
     from graderkit.integrations.promptfoo import to_promptfoo
 
-    export = to_promptfoo(
-        load_grader(args.grader), threshold=args.threshold, approximate=not args.exact
-    )
+    items = None if args.data is None else list(read_jsonl(args.data))
+    export = to_promptfoo(load_grader(args.grader), threshold=args.threshold,
+                          approximate=not args.exact, items=items, python=args.python)  # fmt: skip
     for note in export.notes:
         print(f"warning: approximate: {note}", file=sys.stderr)
+    if "PROMPTFOO_PYTHON" in export.env:
+        print(f"python assertions run under PROMPTFOO_PYTHON={export.env['PROMPTFOO_PYTHON']}"
+              " (set in the config's env)", file=sys.stderr)  # fmt: skip
     if args.out:
         for path in export.write(args.out):
             print(f"wrote {path}", file=sys.stderr)

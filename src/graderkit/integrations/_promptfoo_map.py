@@ -41,23 +41,35 @@ class Rule:
     why: str
 
 
-_CASE = "promptfoo lower-cases with JavaScript's toLowerCase, graderkit case-folds (same on ASCII)"
-_TOKENS = "promptfoo's own JavaScript implementation, not nltk's: tokens and edge cases differ"
-_BLEU = "promptfoo's BLEU lower-cases and smooths zero precisions to 1e-7; nltk's does neither"
+_CASE = ("promptfoo lower-cases both sides with JavaScript's toLowerCase, graderkit case-folds "
+         "(str.casefold): the same on ASCII, not on e.g. 'ß' ~ 'SS'")  # fmt: skip
+_LIKE = ("exact; a reference that can render empty becomes a javascript output.includes(...) "
+         "assertion, since promptfoo's contains errors on an empty value (graderkit passes)")  # fmt: skip
+_BLEU = ("promptfoo's JavaScript BLEU, not nltk's: it lower-cases and splits on whitespace; it "
+         "skips n-gram orders longer than the candidate (a 1-3 word candidate scores > 0, nltk "
+         "~0) and smooths a zero precision to 1e-7 (nltk: 0)")  # fmt: skip
+_GLEU = ("promptfoo's JavaScript GLEU, not nltk's: it lower-cases and strips trailing periods "
+         "from each whitespace token (the same score as graderkit's on text so normalised)")  # fmt: skip
+_ROUGE = ("promptfoo's rouge-n (js-rouge's treebank tokens, clipped unigram F1), not "
+          "rouge-score's: it lower-cases too, but keeps punctuation as tokens ('paris.' is "
+          "'paris' + '.'); the same on lower-case alphanumeric words")  # fmt: skip
+_METEOR = ("promptfoo 0.123's meteor errors on every test (it needs the optional npm package "
+           "'natural', absent from a default install: 'The \"natural\" package is required "
+           "for METEOR assertions'); refused until promptfoo's own meteor works")  # fmt: skip
 MAPPINGS: dict[str, Rule] = {
     "string_check eq": Rule("string_check eq", "equals", "exact", ""),
     "string_check ne": Rule("string_check ne", "not-equals", "exact", ""),
-    "string_check like": Rule("string_check like", "contains", "exact", "an empty reference is an error in promptfoo"),
+    "string_check like": Rule("string_check like", "contains", "exact", _LIKE),
     "string_check ilike": Rule("string_check ilike", "icontains", "approximate", _CASE),
     "text_similarity fuzzy_match": Rule("text_similarity fuzzy_match", "-", "none", "promptfoo's levenshtein is a pass/fail edit distance, not rapidfuzz's normalized ratio"),
     "text_similarity bleu": Rule("text_similarity bleu", "bleu", "approximate", _BLEU),
-    "text_similarity gleu": Rule("text_similarity gleu", "gleu", "approximate", _TOKENS),
-    "text_similarity meteor": Rule("text_similarity meteor", "meteor", "approximate", _TOKENS),
-    "text_similarity rouge_1": Rule("text_similarity rouge_1", "rouge-n", "approximate", "js-rouge's tokens and F-measure, not rouge-score's"),
+    "text_similarity gleu": Rule("text_similarity gleu", "gleu", "approximate", _GLEU),
+    "text_similarity meteor": Rule("text_similarity meteor", "-", "none", _METEOR),
+    "text_similarity rouge_1": Rule("text_similarity rouge_1", "rouge-n", "approximate", _ROUGE),
     "text_similarity rouge_2..5, rouge_l": Rule("text_similarity rouge_2..5, rouge_l", "-", "none", "promptfoo's rouge-n is unigram ROUGE only"),
-    "text_similarity cosine": Rule("text_similarity cosine", "similar", "approximate", "same embedding model (text-embedding-3-large) and cosine; promptfoo's input handling may differ"),
-    "python": Rule("python", "python (file)", "exact", "the same source and grade(sample, item), called from get_assert(output, context)"),
-    "score_model": Rule("score_model", "llm-rubric", "approximate", "promptfoo's grading prompt and 0-1 scale; the grader's messages become the rubric"),
+    "text_similarity cosine": Rule("text_similarity cosine", "similar", "approximate", "same embedding model (text-embedding-3-large) and cosine; promptfoo's input handling may differ (not measured: needs the embeddings API)"),
+    "python": Rule("python", "python (file)", "exact", "the same source and grade(sample, item), called from get_assert(output, context); the item comes from the graderkit_item var when the tests were written by graderkit"),
+    "score_model": Rule("score_model", "llm-rubric", "approximate", "promptfoo's grading prompt and 0-1 scale; the grader's messages become the rubric (not measured: needs a judge)"),
     "label_model": Rule("label_model", "-", "none", "no promptfoo assertion asks a judge for one of a fixed set of labels"),
     "multi (weighted sum, weights >= 0)": Rule("multi (weighted sum, weights >= 0)", "one assertion per key, with weight and metric", "exact", "promptfoo's test score is the weighted average: reward / sum of weights"),
     "multi (any other formula)": Rule("multi (any other formula)", "-", "none", "promptfoo combines assertions only as a weighted average"),
@@ -68,7 +80,6 @@ columns), ``approximate`` (the same idea, a different computation) or ``none`` (
 _TEXT_METRICS = {
     "bleu": "bleu",
     "gleu": "gleu",
-    "meteor": "meteor",
     "rouge_1": "rouge-n",
     "cosine": "similar",
 }
@@ -90,6 +101,7 @@ class Mapped:
     notes: tuple[str, ...] = ()
     files: dict[str, str] = field(default_factory=dict)
     total_weight: float = 1.0
+    item_paths: tuple[tuple[str | int, ...], ...] = ()
 
 
 def map_grader(grader: GraderBase) -> Mapped:
@@ -131,44 +143,89 @@ def _output_input(grader: StringCheckGrader | TextSimilarityGrader) -> None:
 def _string_check(grader: StringCheckGrader) -> Mapped:
     _output_input(grader)
     value = nunjucks(grader.reference, grader, "reference")
-    return _rule(
-        f"string_check {grader.operation}", {"type": _STRING_OPS[grader.operation], "value": value}
+    key, reads = f"string_check {grader.operation}", _item_paths(grader.reference)
+    if grader.operation in ("like", "ilike") and not _has_literal_text(grader.reference):
+        return _rule(key, {"type": "javascript", "value": includes_js(value, grader.operation)},
+                     item_paths=reads)  # fmt: skip
+    return _rule(key, {"type": _STRING_OPS[grader.operation], "value": value}, item_paths=reads)
+
+
+def _has_literal_text(template: str) -> bool:
+    """Whether the template has literal text, so that it never renders empty."""
+    return any(isinstance(part, str) and part for part in parse_template(template).parts)
+
+
+def _item_paths(template: str) -> tuple[tuple[str | int, ...], ...]:
+    return tuple(v.path for v in parse_template(template).variables if v.namespace == "item")
+
+
+def includes_js(value: str, operation: str) -> str:
+    """A promptfoo ``javascript`` assertion doing ``like``/``ilike`` (``value`` is Nunjucks).
+
+    promptfoo's ``contains``/``icontains`` raise on an empty value, where graderkit's ``like``
+    passes (every text contains ``""``); this renders the reference into a JSON string literal
+    and calls ``includes``, which is true for ``""``. ``ilike`` lower-cases both sides, as
+    ``icontains`` does.
+
+    Examples:
+        >>> print(includes_js("{{ answer }}", "like"))
+        {% set ref %}{{ answer }}{% endset %}output.includes({{ ref | dump | safe }})
+    """
+    ref = "{{ ref | dump | safe }}"
+    test = (
+        f"output.includes({ref})"
+        if operation == "like"
+        else f"output.toLowerCase().includes(({ref}).toLowerCase())"
     )
+    return "{% set ref %}" + value + "{% endset %}" + test
+
+
+def explicit_threshold(pass_threshold: float | None) -> float:
+    """The ``threshold`` written on every scored assertion.
+
+    Parity decision: promptfoo's defaults (0.5 for bleu/gleu, 0.75 for rouge-n, ``score > 0``
+    for python) would decide pass/fail where graderkit has no pass rule (``passed`` is
+    ``None`` without a ``pass_threshold``); the export always writes the threshold: the
+    grader's ``pass_threshold``, or 0 (every score passes) when it has none.
+
+    Examples:
+        >>> explicit_threshold(None), explicit_threshold(0.3)
+        (0.0, 0.3)
+    """
+    return 0.0 if pass_threshold is None else pass_threshold
 
 
 def _text_similarity(grader: TextSimilarityGrader) -> Mapped:
     metric = grader.evaluation_metric
     kind = _TEXT_METRICS.get(metric)
     if kind is None:
-        key = (
-            "text_similarity fuzzy_match"
-            if metric == "fuzzy_match"
-            else "text_similarity rouge_2..5, rouge_l"
-        )
+        key = f"text_similarity {metric}"
+        key = key if key in MAPPINGS else "text_similarity rouge_2..5, rouge_l"
         raise _none(grader, "evaluation_metric", metric, MAPPINGS[key].why)
     _output_input(grader)
     assertion: dict[str, Any] = {
         "type": kind,
         "value": nunjucks(grader.reference, grader, "reference"),
     }
-    if grader.pass_threshold is not None:
-        assertion["threshold"] = grader.pass_threshold
+    assertion["threshold"] = explicit_threshold(grader.pass_threshold)
     if kind == "similar":
         assertion["provider"] = "openai:embedding:text-embedding-3-large"
-    return _rule(f"text_similarity {metric}", assertion)
+    return _rule(f"text_similarity {metric}", assertion, item_paths=_item_paths(grader.reference))
 
 
 def _python(grader: PythonGrader) -> Mapped:
-    for name in ("get_assert", "_graderkit_sample"):
+    for name in ("get_assert", "_graderkit_sample", "_graderkit_json"):
         if re.search(rf"\b{name}\b", grader.source):
             raise _none(
                 grader, "source", f"...{name}...", f"the source already uses the name {name!r}"
             )
     slug = re.sub(r"\W+", "_", grader.result_name).strip("_").lower() or "grader"
     path = f"graderkit_{slug}.py"
-    assertion: dict[str, Any] = {"type": "python", "value": f"file://{path}"}
-    if grader.pass_threshold is not None:
-        assertion["threshold"] = grader.pass_threshold
+    assertion: dict[str, Any] = {
+        "type": "python",
+        "value": f"file://{path}",
+        "threshold": explicit_threshold(grader.pass_threshold),
+    }
     return _rule("python", assertion, files={path: python_file(grader)})
 
 
@@ -214,14 +271,17 @@ def _multi(grader: MultiGrader) -> Mapped:
     assertions: list[dict[str, Any]] = []
     notes: list[str] = []
     files: dict[str, str] = {}
+    paths: list[tuple[str | int, ...]] = []
     fidelity: Fidelity = "exact"
     for key, child in grader.graders.items():
         mapped = map_grader(child)
         assertions += [{**a, "weight": weights[key], "metric": key} for a in mapped.assertions]
         notes += [f"{key}: {note}" for note in mapped.notes]
         files.update(mapped.files)
+        paths += mapped.item_paths
         fidelity = "approximate" if mapped.fidelity != "exact" else fidelity
-    return Mapped(tuple(assertions), fidelity, tuple(notes), files, sum(weights.values()))
+    return Mapped(tuple(assertions), fidelity, tuple(notes), files, sum(weights.values()),
+                  tuple(dict.fromkeys(paths)))  # fmt: skip
 
 
 def nunjucks(text: str, grader: GraderBase, field_: str) -> str:
@@ -270,23 +330,29 @@ def _var_path(variable: Variable, grader: GraderBase, field_: str) -> str:
 _SAMPLE_HELPER = '''
 
 # ---- added by graderkit: promptfoo calls get_assert(output, context) -----------------------
+import json as _graderkit_json
+
+
 def _graderkit_sample(output):
     """The sample the grader service builds from a model's reply (graderkit's sample_from_text)."""
-    import json as _json
-
-    text = output if isinstance(output, str) else _json.dumps(output)
+    text = output if isinstance(output, str) else _graderkit_json.dumps(output)
     parsed = None
     if text.lstrip()[:1] in ("{", "["):
         try:
-            parsed = _json.loads(text)
+            parsed = _graderkit_json.loads(text)
         except ValueError:
             parsed = None
     return {"output_text": text, "output_json": parsed, "output_tools": [], "choices": []}
 
 
 def get_assert(output, context):
-    """The grader's reward for promptfoo's output; the test's vars are the item."""
-    return float(grade(_graderkit_sample(output), dict(context.get("vars") or {})))
+    """The grader's reward for promptfoo's output. The item is the test's vars, or exactly the
+    item graderkit wrote as JSON text in the var graderkit_item (JavaScript has one number
+    type, so the vars turn 4.0 into 4)."""
+    variables = dict(context.get("vars") or {})
+    exact = variables.get("graderkit_item")
+    item = _graderkit_json.loads(exact) if isinstance(exact, str) else variables
+    return float(grade(_graderkit_sample(output), item))
 '''
 
 
