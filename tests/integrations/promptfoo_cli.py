@@ -96,7 +96,8 @@ def run_eval(
     out = config_dir / "results.json"
     home.mkdir(parents=True, exist_ok=True)
     binaries = bin_dir()
-    full_env = {**os.environ, **OFFLINE_ENV, **(env or {})}
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith("PROMPTFOO_")}
+    full_env = {**inherited, **OFFLINE_ENV, **(env or {})}  # PROMPTFOO_PYTHON: the config's
     full_env["PATH"] = f"{binaries}{os.pathsep}{full_env.get('PATH', '')}"
     full_env["PROMPTFOO_CONFIG_DIR"] = str(home)
     command = [str(binaries / "promptfoo"), "eval", "-c", str(run_config), "-o", str(out),
@@ -123,10 +124,9 @@ def _outcome(row: Mapping[str, Any]) -> Outcome:
     )
 
 
-def case(output: str, item: Mapping[str, Any], **extra: Any) -> dict[str, Any]:
+def case(output: str, item: Mapping[str, Any], assertions: Sequence[Any] = ()) -> dict[str, Any]:
     """A promptfoo test whose vars are ``item`` and whose model output is ``output``."""
-    return {
-        "vars": dict(item),
-        "metadata": {"graderkit_output": output},
-        **extra,
-    }
+    test: dict[str, Any] = {"vars": dict(item), "metadata": {"graderkit_output": output}}
+    if assertions:
+        test["assert"] = list(assertions)
+    return test

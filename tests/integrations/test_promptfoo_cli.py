@@ -41,6 +41,7 @@ def _docs_export_command() -> list[str]:
     return block.group(1).split()[1:]
 
 
+@pytest.mark.slow
 def test_the_docs_example_exports_a_config_promptfoo_scores_like_graderkit(tmp_path: Path) -> None:
     args = _docs_export_command()
     out = tmp_path / "promptfoo"
@@ -78,14 +79,44 @@ def _drop_tests(config_dir: Path) -> None:
     path.write_text(yaml.safe_dump(config))
 
 
-def test_promptfoo_meteor_still_errors_so_the_export_refuses_it(tmp_path: Path) -> None:
-    """The reason meteor is refused: if promptfoo's meteor starts working, this fails."""
-    (tmp_path / "promptfooconfig.yaml").write_text("{}\n")
-    test = case("the cat sat", {"r": "the cat sat"},
-                assert_=[{"type": "meteor", "value": "{{ r }}", "threshold": 0}])  # fmt: skip
-    test["assert"] = test.pop("assert_")
-    [outcome] = run_eval(tmp_path, [test], tmp_path / "home")
-    assert outcome.error and 'The "natural" package is required for METEOR' in outcome.reason
+SMALL = gk.multi(
+    {
+        "has": gk.string_check("{{ sample.output_text }}", "{{ item.answer }}", operation="like",
+                               name="has"),
+        "n": gk.string_check("{{ sample.output_text }}", "{{ item.n }}", name="n"),
+        "words": gk.python_grader(
+            "def grade(sample, item):\n    return 1.0 if isinstance(item['n'], float) else 0.5\n",
+            name="words",
+        ),
+    },
+    "2 * has + n + words",
+    name="small",
+)  # fmt: skip
+
+
+def test_a_small_export_and_meteor_in_one_promptfoo_run(tmp_path: Path) -> None:
+    """Fast: an empty reference, a float var and a python assertion score as in graderkit; and
+    promptfoo's meteor still errors (why the export refuses it: if that changes, this fails)."""
+    rows = [("4.0", {"answer": "", "n": 4.0}), ("x", {"answer": "y", "n": 4}),
+            ("Paris 4.0", {"answer": "Paris", "n": 4.0})]  # fmt: skip
+    export = to_promptfoo(SMALL, threshold=2.5, items=[item for _, item in rows])
+    export.write(tmp_path)
+    meteor = {"type": "meteor", "value": "{{ r }}", "threshold": 0}
+    tests = [{**t, "metadata": {"graderkit_output": output}}
+             for t, (output, _) in zip(export.tests, rows, strict=True)]  # fmt: skip
+    _drop_tests(tmp_path)
+    *outcomes, meteor_outcome = run_eval(
+        tmp_path, [*tests, case("the cat sat", {"r": "the cat sat"}, [meteor])], tmp_path / "home"
+    )
+    results = [gk.grade(SMALL, output, item) for output, item in rows]
+    assert [r.reward for r in results] == [4.0, 0.5, 3.0]
+    for result, outcome in zip(results, outcomes, strict=True):
+        assert not outcome.error, outcome.reason
+        assert outcome.score == pytest.approx(result.reward / 4, abs=EXACT_SCORE)
+        assert outcome.named_scores == pytest.approx(dict(result.sub_rewards), abs=EXACT_SCORE)
+        assert outcome.passed == (result.reward >= 2.5)
+    assert meteor_outcome.error
+    assert 'The "natural" package is required for METEOR' in meteor_outcome.reason
     with pytest.raises(gk.InvalidGrader, match=r"meteor.*natural"):
         to_promptfoo(gk.text_similarity("{{ sample.output_text }}", "x",
                                         evaluation_metric="meteor", name="m"))  # fmt: skip
