@@ -40,7 +40,7 @@ demo: setup  ## grade the bundled clinical example and print a summary (no API k
 test: setup integrations wordnet browser promptfoo  ## the whole test suite, as CI runs it
 	$(PY) -m pytest
 
-test-fast: setup  ## skip the suites marked slow
+test-fast: setup promptfoo  ## skip the suites marked slow
 	$(PY) -m pytest -m "not slow"
 
 lint: setup

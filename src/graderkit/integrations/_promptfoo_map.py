@@ -53,9 +53,10 @@ _GLEU = ("promptfoo's JavaScript GLEU, not nltk's: it lower-cases and strips tra
 _ROUGE = ("promptfoo's rouge-n (js-rouge's treebank tokens, clipped unigram F1), not "
           "rouge-score's: it lower-cases too, but keeps punctuation as tokens ('paris.' is "
           "'paris' + '.'); the same on lower-case alphanumeric words")  # fmt: skip
-_METEOR = ("promptfoo 0.123's meteor errors on every test (it needs the optional npm package "
-           "'natural', absent from a default install: 'The \"natural\" package is required "
-           "for METEOR assertions'); refused until promptfoo's own meteor works")  # fmt: skip
+_METEOR = ("promptfoo 0.123's meteor errors on every test: without its optional npm package "
+           "'natural' with 'The \"natural\" package is required for METEOR assertions', with "
+           "natural 8 installed with 'Invariant failed: PorterStemmer should be loaded'; refused "
+           "until promptfoo's own meteor works")  # fmt: skip
 MAPPINGS: dict[str, Rule] = {
     "string_check eq": Rule("string_check eq", "equals", "exact", ""),
     "string_check ne": Rule("string_check ne", "not-equals", "exact", ""),
