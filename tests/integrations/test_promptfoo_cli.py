@@ -122,6 +122,24 @@ def test_a_small_export_and_meteor_in_one_promptfoo_run(tmp_path: Path) -> None:
                                         evaluation_metric="meteor", name="m"))  # fmt: skip
 
 
+@pytest.mark.slow
+def test_python_assertions_run_under_the_interpreter_the_config_names(tmp_path: Path) -> None:
+    """PROMPTFOO_PYTHON comes from the exported config's env (none is in the environment)."""
+    needs_deps = gk.python_grader(
+        "import rapidfuzz\n\ndef grade(sample, item):\n    return 0.25\n", name="deps"
+    )
+    scores = []
+    for python in (None, str(tmp_path / "no-such-python")):
+        where = tmp_path / str(len(scores))
+        export = to_promptfoo(needs_deps, items=[{"a": "x"}], python=python)
+        export.write(where)
+        _drop_tests(where)
+        tests = [{**export.tests[0], "metadata": {"graderkit_output": "x"}}]
+        [outcome] = run_eval(where, tests, where / "home")
+        scores.append((outcome.score, outcome.passed, "no-such-python" in outcome.reason))
+    assert scores == [(0.25, True, False), (0.0, False, True)]
+
+
 # ---- the population: graders x samples, one CLI run --------------------------------------
 
 
