@@ -25,6 +25,7 @@ LAYERS = {
     "_run": 2,
     "_authoring": 2,
     "_lazy": 0,
+    "_optional": 0,
     "testing": 3,
     "report": 3,
     "integrations": 3,

@@ -53,6 +53,7 @@ from graderkit.errors import (
     GraderkitError,
     GraderkitWarning,
     InvalidGrader,
+    MissingDependency,
     TemplateError,
 )
 
@@ -104,6 +105,7 @@ __all__ = [
     "InvalidGrader",
     "LabelModelGrader",
     "Message",
+    "MissingDependency",
     "ModelEngine",
     "MultiGrader",
     "OpenAIEmbeddings",

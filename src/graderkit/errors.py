@@ -30,6 +30,7 @@ __all__ = [
     "GraderkitError",
     "GraderkitWarning",
     "InvalidGrader",
+    "MissingDependency",
     "TemplateError",
 ]
 
@@ -119,6 +120,38 @@ class FormulaError(InvalidGrader):
         Traceback (most recent call last):
         graderkit.errors.FormulaError: multi 'combined': ... uses unknown name 'fuzzy' ...
     """
+
+
+class MissingDependency(GraderkitError, ImportError):
+    """A feature needs a library that is not installed; the message says what to install.
+
+    It is an ``ImportError`` too, so code that guards an import with ``except ImportError``
+    keeps working.
+
+    Attributes:
+        module: the missing import name, e.g. ``"nltk"`` (also ``ImportError.name``).
+        feature: what needs it, e.g. ``"the meteor metric"``.
+        install: the command that provides it, e.g. ``"pip install 'graderkit[metrics]'"``.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> err = gk.MissingDependency("nltk", "the meteor metric", "pip install 'graderkit[metrics]'")
+        >>> print(err)
+        the meteor metric needs nltk, which is not installed: pip install 'graderkit[metrics]'
+        >>> isinstance(err, ImportError), err.name
+        (True, 'nltk')
+    """
+
+    def __init__(self, module: str, feature: str, install: str) -> None:
+        self.module = module
+        self.feature = feature
+        self.install = install
+        super().__init__(
+            f"{feature} needs {module}, which is not installed: {install}", name=module
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.module, self.feature, self.install))
 
 
 class GraderkitWarning(UserWarning):

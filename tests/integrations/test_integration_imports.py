@@ -30,5 +30,5 @@ def test_a_missing_ray_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ImportError, match=r"pip install 'graderkit\[ray\]'"):
         require_ray()
     exact = gk.string_check("{{sample.output_text}}", "a", name="a")
-    with pytest.raises(ImportError, match=r"graderkit\.integrations\.ray needs Ray"):
+    with pytest.raises(ImportError, match=r"graderkit\.integrations\.ray needs ray"):
         grade_dataset(object(), exact)

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from graderkit._core.graders.models import GraderBase
 from graderkit._core.results.grade_result import GradeResult
+from graderkit._optional import requires
 
 if TYPE_CHECKING:
     from graderkit._run.runner import Runner
@@ -40,13 +41,9 @@ RESULT_COLUMNS = ("reward", "passed", "errors", "result")
 
 
 def require_ray() -> Any:
-    """Import ``ray``, or raise ImportError naming the extra to install."""
-    try:
+    """Import ``ray``, or raise ``MissingDependency`` naming the extra to install."""
+    with requires("graderkit.integrations.ray"):
         import ray
-    except ImportError as exc:
-        raise ImportError(
-            "graderkit.integrations.ray needs Ray: pip install 'graderkit[ray]'"
-        ) from exc
     return ray
 
 
@@ -197,7 +194,8 @@ def _rows(batch: Any) -> list[dict[str, Any]]:
 def _with_columns(batch: Any, columns: Mapping[str, list[Any]]) -> Any:
     """The batch, in its own format, with ``columns`` added (or replaced)."""
     if hasattr(batch, "to_pylist"):
-        pa = importlib.import_module("pyarrow")  # untyped; Ray Data depends on it
+        with requires("graderkit.integrations.ray"):
+            pa = importlib.import_module("pyarrow")  # untyped; Ray Data depends on it
         types = [pa.float64(), pa.bool_(), pa.string(), pa.string()]
         for (name, values), kind in zip(columns.items(), types, strict=True):
             array = pa.array(values, type=kind)
@@ -208,7 +206,8 @@ def _with_columns(batch: Any, columns: Mapping[str, list[Any]]) -> Any:
         return batch
     if hasattr(batch, "to_dict") and hasattr(batch, "columns"):
         return batch.assign(**columns)
-    import numpy as np
+    with requires("graderkit.integrations.ray"):
+        import numpy as np
 
     out = dict(batch)
     for index, (name, values) in enumerate(columns.items()):

@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from graderkit._core.graders.models import GraderBase, MultiGrader
+from graderkit._optional import requires
 from graderkit.integrations._completions import completion_sample
 from graderkit.integrations._linear import weighted_sum
 
@@ -44,13 +45,9 @@ NOT_COLUMNS = frozenset({"state", "task", "parser", "info", "prompt", "completio
 
 
 def require_verifiers() -> Any:
-    """Import ``verifiers`` (classic API), or raise ImportError naming the extra to install."""
-    try:
+    """Import ``verifiers`` (classic API), or raise ``MissingDependency`` naming the extra."""
+    with requires("graderkit.integrations.verifiers"):
         verifiers = importlib.import_module("verifiers")  # untyped
-    except ImportError as exc:
-        raise ImportError(
-            "graderkit.integrations.verifiers needs verifiers: pip install 'graderkit[verifiers]'"
-        ) from exc
     if not hasattr(verifiers, "Rubric"):
         raise ImportError(
             f"verifiers {getattr(verifiers, '__version__', '?')} has no classic Rubric "

@@ -27,7 +27,10 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from hypothesis import strategies as st
+from graderkit._optional import requires
+
+with requires("graderkit.testing's hypothesis strategies"):
+    from hypothesis import strategies as st
 
 __all__ = ["from_schema", "json_values"]
 

@@ -25,8 +25,6 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
-from hypothesis import strategies as st
-
 from graderkit._core.graders.factories import (
     label_model,
     multi,
@@ -36,8 +34,12 @@ from graderkit._core.graders.factories import (
 )
 from graderkit._core.graders.models import GraderBase
 from graderkit._core.metrics.similarity import METRIC_NAMES
+from graderkit._optional import requires
 from graderkit.testing.perturb import LOOKALIKES, PUNCTUATION, WHITESPACE
 from graderkit.testing.schema_strategy import from_schema, json_values
+
+with requires("graderkit.testing's hypothesis strategies"):
+    from hypothesis import strategies as st
 
 __all__ = [
     "graders",

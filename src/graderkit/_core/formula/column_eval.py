@@ -25,6 +25,7 @@ from graderkit._core.formula.evaluation import (
     Node,
     Number,
 )
+from graderkit._optional import accelerator
 
 __all__ = ["evaluate_columns"]
 
@@ -77,9 +78,8 @@ def _linear_numpy(
     """
     if n < NUMPY_MIN or not _is_linear(node):
         return None
-    try:
-        import numpy as np
-    except ImportError:
+    np = accelerator("numpy")
+    if np is None:
         return None
     arrays: dict[str, Any] = {}
 

@@ -35,6 +35,7 @@ from graderkit._core.templating.template import (
     render,
     to_text,
 )
+from graderkit._optional import accelerator
 
 __all__ = ["Columns", "Rows", "grade_columns"]
 
@@ -171,15 +172,12 @@ def fuzzy_column(a: list[str], b: list[str]) -> list[float]:
     core, then the same IEEE division by 100) when numpy is installed; otherwise, and for small
     batches, a C-level ``map``. A test checks both paths against ``fuzzy_match`` pair by pair.
     """
-    if len(a) >= PARALLEL_MIN:
-        try:
-            import numpy as np
-            from rapidfuzz.process import cpdist
-        except ImportError:
-            pass
-        else:
-            scores = cpdist(a, b, scorer=ratio, dtype=np.float64, workers=-1)
-            return (scores / 100.0).tolist()  # type: ignore[no-any-return]
+    np = accelerator("numpy") if len(a) >= PARALLEL_MIN else None
+    if np is not None:
+        from rapidfuzz.process import cpdist  # rapidfuzz's batch API needs numpy
+
+        scores = cpdist(a, b, scorer=ratio, dtype=np.float64, workers=-1)
+        return (scores / 100.0).tolist()  # type: ignore[no-any-return]
     return list(map(truediv, map(ratio, a, b), repeat(100.0, len(a))))
 
 

@@ -15,7 +15,6 @@ This module is imported lazily (by ``ModelEngine.from_env`` and the embeddings b
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import time
@@ -27,9 +26,10 @@ from urllib.parse import urlsplit
 import openai
 
 from graderkit._core.judge.reply import ChatReply, Usage
+from graderkit._optional import install_line, installed
 from graderkit._run.judge.retry import TransportError, hinted_delay, is_retryable_status
 from graderkit._run.judge.transport import EmbeddingReply
-from graderkit.errors import GraderkitError
+from graderkit.errors import GraderkitError, MissingDependency
 
 __all__ = ["ClientSettings", "HttpBackend", "MissingCredentials", "OpenAITransport"]
 
@@ -231,7 +231,10 @@ def _http_client(http: HttpBackend, max_connections: int) -> Any:
         max_keepalive_connections=max(100, max_connections),
     )
     aio = getattr(openai, "DefaultAioHttpClient", None)
-    if http == "aiohttp" or (http == "auto" and _has_aiohttp()):
+    has_aiohttp = installed("aiohttp")
+    if http == "aiohttp" and not has_aiohttp:
+        raise MissingDependency("aiohttp", "http='aiohttp'", install_line("aiohttp"))
+    if has_aiohttp and http in ("aiohttp", "auto"):
         try:
             if aio is None:
                 raise RuntimeError("this openai has no DefaultAioHttpClient")
@@ -244,7 +247,3 @@ def _http_client(http: HttpBackend, max_connections: int) -> Any:
                 ) from None
             # "auto": aiohttp is installed but openai cannot use it (old or broken): httpx
     return openai.DefaultAsyncHttpxClient(limits=limits)
-
-
-def _has_aiohttp() -> bool:
-    return importlib.util.find_spec("aiohttp") is not None

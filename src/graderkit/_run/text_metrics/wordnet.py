@@ -23,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
+from graderkit._optional import requires
 from graderkit._run.text_metrics.synonyms import WordNetSynonyms
 from graderkit.errors import GraderkitError
 
@@ -43,6 +44,7 @@ DEBIAN_WORDNET_DIR = Path("/usr/share/wordnet")
 """Where Debian's ``wordnet-base`` and ``wordnet-sense-index`` packages put the database."""
 
 WORDNET_VERSION = "3.0"
+METEOR = "the meteor metric"
 
 LEXNAMES: tuple[str, ...] = (
     *("adj.all", "adj.pert", "adv.all", "noun.Tops", "noun.act", "noun.animal"),
@@ -123,8 +125,12 @@ def search_paths() -> list[Path]:
 
     Returns:
         The candidate directories (they need not exist).
+
+    Raises:
+        MissingDependency: when nltk (the ``metrics`` extra) is not installed.
     """
-    import nltk.data  # lazy: nltk is only needed for meteor
+    with requires(METEOR):  # lazy: nltk is only needed for meteor
+        import nltk.data
 
     return [Path(entry) for entry in nltk.data.path if entry] + [DEBIAN_WORDNET_DIR]
 
@@ -195,9 +201,11 @@ def load_wordnet(location: WordNetLocation) -> Any:
 
     Raises:
         WordNetMissing: when the database is not WordNet 3.0 or cannot be read.
+        MissingDependency: when nltk (the ``metrics`` extra) is not installed.
     """
-    import nltk.data
-    from nltk.data import FileSystemPathPointer, ZipFilePathPointer
+    with requires(METEOR):
+        import nltk.data
+        from nltk.data import FileSystemPathPointer, ZipFilePathPointer
 
     if str(location.data_root) not in nltk.data.path:
         nltk.data.path.append(str(location.data_root))
@@ -220,15 +228,17 @@ def load_wordnet(location: WordNetLocation) -> Any:
 
 def _omw_loader() -> Any:
     """What nltk passes for the multilingual data: a loader that is never triggered here."""
-    from nltk.corpus.reader import CorpusReader
-    from nltk.corpus.util import LazyCorpusLoader
+    with requires(METEOR):
+        from nltk.corpus.reader import CorpusReader
+        from nltk.corpus.util import LazyCorpusLoader
 
     return LazyCorpusLoader("omw-1.4", CorpusReader, r".*/wn-data-.*\.tab", encoding="utf8")
 
 
 @lru_cache(maxsize=1)
 def _reader_class() -> Any:
-    from nltk.corpus.reader.wordnet import WordNetCorpusReader
+    with requires(METEOR):
+        from nltk.corpus.reader.wordnet import WordNetCorpusReader
 
     class _WordNetReader(WordNetCorpusReader):  # type: ignore[misc]
         """nltk's reader, plus ``lexnames`` for bare databases, without the OMW map."""
