@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from itertools import repeat
 from typing import Any
 
@@ -34,12 +34,18 @@ _INF = math.inf
 
 
 def evaluate_columns(
-    formula: Formula, columns: Mapping[str, Column], n: int
+    formula: Formula, columns: Mapping[str, Sequence[float]], n: int
 ) -> tuple[Column, dict[int, str]]:
-    """Evaluate ``formula`` on ``n`` rows; returns the values and ``row -> domain error``."""
+    """Evaluate ``formula`` on ``n`` rows; returns the values and ``row -> domain error``.
+
+    A column is a list of floats or a float64 numpy array (which the numpy path reads as is
+    and the scalar path turns into a list first).
+    """
     bad: set[int] = set()
     fast = _linear_numpy(formula.tree, columns, n, bad)
-    values = fast if fast is not None else list(_eval(formula.tree, columns, n, bad))
+    if fast is None or bad:
+        columns = {key: _as_list(column) for key, column in columns.items()}
+    values = fast if fast is not None else list(_eval(formula.tree, columns, n, bad))  # type: ignore[arg-type]
     errors: dict[int, str] = {}
     for row in sorted(bad):
         env = {name: columns[name][row] for name in formula.variables}
@@ -48,6 +54,10 @@ def evaluate_columns(
         except FormulaDomainError as exc:
             values[row], errors[row] = 0.0, str(exc)
     return values, errors
+
+
+def _as_list(column: Sequence[float]) -> Column:
+    return column if isinstance(column, list) else column.tolist()  # type: ignore[attr-defined]
 
 
 NUMPY_MIN = 2048
@@ -68,7 +78,7 @@ def _is_linear(node: Node) -> bool:
 
 
 def _linear_numpy(
-    node: Node, columns: Mapping[str, Column], n: int, bad: set[int]
+    node: Node, columns: Mapping[str, Sequence[float]], n: int, bad: set[int]
 ) -> Column | None:
     """``+ - *``, negation, numbers and names over whole float64 arrays, or ``None``.
 

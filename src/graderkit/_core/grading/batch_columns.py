@@ -10,7 +10,6 @@ formula is evaluated per column. Per-row results are built only when asked for
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from itertools import repeat
 from operator import eq, itemgetter, truediv
 from typing import Any
@@ -43,13 +42,40 @@ Errors = dict[str, "str | None"]
 Metric = Callable[[str, str], float]
 
 
-@dataclass
 class Columns:
-    """One grader's results over all rows: rewards, sparse errors, children for multi."""
+    """One grader's results over all rows: rewards, sparse errors, children for multi.
 
-    rewards: list[float]
-    errors: dict[int, Errors] = field(default_factory=dict)
-    children: dict[str, Columns] = field(default_factory=dict)
+    A large fuzzy_match or derived exact column is kept as the float64 numpy array it was
+    computed as (``values()``), for the formula to read without a conversion; ``rewards``
+    turns it into a list on first read.
+    """
+
+    __slots__ = ("_array", "_rewards", "children", "errors")
+
+    def __init__(
+        self,
+        rewards: list[float] | None,
+        errors: dict[int, Errors] | None = None,
+        children: dict[str, Columns] | None = None,
+        *,
+        array: Any = None,
+    ) -> None:
+        if (rewards is None) == (array is None):
+            raise ValueError("give rewards or array, not both")
+        self._rewards, self._array = rewards, array
+        self.errors: dict[int, Errors] = errors or {}
+        self.children: dict[str, Columns] = children or {}
+
+    @property
+    def rewards(self) -> list[float]:
+        """Every row's reward (errored rows hold 0.0)."""
+        if self._rewards is None:
+            self._rewards = self._array.tolist()
+        return self._rewards
+
+    def values(self) -> Sequence[float]:
+        """The rewards as computed: the numpy array when there is one, else the list."""
+        return self.rewards if self._array is None else self._array
 
 
 class Rows:
@@ -61,6 +87,8 @@ class Rows:
         self._dicts: list[Mapping[str, Any]] | None = None
         self.unparsable: dict[int, str] = {}
         self.rendered: dict[str, tuple[list[str], dict[int, str]]] = {}
+        self.ratios: dict[tuple[str, str], Any] = {}
+        """(input, reference) templates -> the numpy array of their fuzz.ratio scores."""
         if not self.all_text:
             self.sample_dicts()  # finds the rows whose sample is neither text nor a mapping
 
@@ -136,6 +164,9 @@ def _pair(
 def _string_check(grader: StringCheckGrader, rows: Rows) -> Columns:
     a, b, errors = _pair(grader, rows)
     op = grader.operation
+    known = None if errors else _equal_from_ratios(grader, rows)
+    if known is not None:
+        return Columns(None, errors, array=known)
     if op == "eq":
         rewards = list(map(float, map(eq, a, b)))  # float(True) == 1.0
     elif op == "ne":
@@ -155,7 +186,12 @@ def _text_similarity(grader: TextSimilarityGrader, rows: Rows, metric: Metric) -
             for row, (x, y) in enumerate(zip(a, b, strict=True))
         ]
     elif metric is fuzzy_match:
-        rewards = fuzzy_column(a, b)
+        ratios = _ratios(a, b)
+        if ratios is None:
+            rewards = _scalar_fuzzy(a, b)
+        else:
+            rows.ratios[(grader.input, grader.reference)] = ratios
+            return Columns(None, errors, array=ratios / 100.0)  # no errors to zero
     else:
         rewards = [metric(x, y) for x, y in zip(a, b, strict=True)]
     return _zero_errors(Columns(rewards, errors))
@@ -172,13 +208,36 @@ def fuzzy_column(a: list[str], b: list[str]) -> list[float]:
     core, then the same IEEE division by 100) when numpy is installed; otherwise, and for small
     batches, a C-level ``map``. A test checks both paths against ``fuzzy_match`` pair by pair.
     """
-    np = accelerator("numpy") if len(a) >= PARALLEL_MIN else None
-    if np is not None:
-        from rapidfuzz.process import cpdist  # rapidfuzz's batch API needs numpy
+    ratios = _ratios(a, b)
+    return _scalar_fuzzy(a, b) if ratios is None else (ratios / 100.0).tolist()
 
-        scores = cpdist(a, b, scorer=ratio, dtype=np.float64, workers=-1)
-        return (scores / 100.0).tolist()  # type: ignore[no-any-return]
+
+def _ratios(a: list[str], b: list[str]) -> Any:
+    """``fuzz.ratio`` of every pair as a float64 array (large batches, numpy installed), or None."""
+    np = accelerator("numpy") if len(a) >= PARALLEL_MIN else None
+    if np is None:
+        return None
+    from rapidfuzz.process import cpdist  # rapidfuzz's batch API needs numpy
+
+    return cpdist(a, b, scorer=ratio, dtype=np.float64, workers=-1)
+
+
+def _scalar_fuzzy(a: list[str], b: list[str]) -> list[float]:
     return list(map(truediv, map(ratio, a, b), repeat(100.0, len(a))))
+
+
+def _equal_from_ratios(grader: StringCheckGrader, rows: Rows) -> Any:
+    """``eq`` of two columns whose fuzzy_match was already computed: equal iff the ratio is 100.
+
+    ``fuzz.ratio`` is ``100 * (1 - indel_distance / (len(x) + len(y)))`` (100 for two empty
+    strings), so it is exactly 100.0 when, and only when, the strings are equal (different
+    strings are at least 1 apart, which no string length rounds away). Comparing the array
+    replaces one Python string comparison and one float per row.
+    """
+    ratios = rows.ratios.get((grader.input, grader.reference))
+    if ratios is None or grader.operation != "eq":
+        return None
+    return (ratios == 100.0).astype(ratios.dtype)
 
 
 def _zero_errors(columns: Columns) -> Columns:
@@ -188,11 +247,12 @@ def _zero_errors(columns: Columns) -> Columns:
 
 
 def _multi(grader: MultiGrader, rows: Rows, metric_for: Callable[[str], Metric]) -> Columns:
-    children = {
-        key: grade_columns(child, rows, metric_for) for key, child in grader.graders.items()
-    }
+    # fuzzy_match children first, so an exact string_check sibling reuses their ratios
+    order = sorted(grader.graders, key=lambda key: not _is_fuzzy(grader.graders[key]))
+    done = {key: grade_columns(grader.graders[key], rows, metric_for) for key in order}
+    children = {key: done[key] for key in grader.graders}
     values, domain = evaluate_columns(
-        grader.formula, {key: c.rewards for key, c in children.items()}, rows.n
+        grader.formula, {key: c.values() for key, c in children.items()}, rows.n
     )
     errors: dict[int, Errors] = {}
     for row in sorted({r for c in children.values() for r in c.errors} | set(domain)):
@@ -201,6 +261,10 @@ def _multi(grader: MultiGrader, rows: Rows, metric_for: Callable[[str], Metric])
             merged["other_error"] = f"calculate_output {grader.calculate_output!r}: {domain[row]}"
         errors[row] = merged
     return Columns(values, errors, children)
+
+
+def _is_fuzzy(grader: GraderBase) -> bool:
+    return isinstance(grader, TextSimilarityGrader) and grader.evaluation_metric == "fuzzy_match"
 
 
 def grade_columns(grader: GraderBase, rows: Rows, metric_for: Callable[[str], Metric]) -> Columns:

@@ -7,8 +7,8 @@ from typing import overload
 
 from graderkit._core.graders.models import GraderBase
 from graderkit._core.grading.batch_columns import Columns
-from graderkit._core.grading.local_grading import passed_for
-from graderkit._core.results.grade_result import GradeResult, failure
+from graderkit._core.results.batch_row import RowSource, rows
+from graderkit._core.results.grade_result import GradeResult
 
 __all__ = ["BatchResult"]
 
@@ -19,7 +19,9 @@ class BatchResult(Sequence[GradeResult]):
     A sequence of [`GradeResult`][graderkit.GradeResult]: ``batch[i]`` is exactly what
     ``grade(grader, samples[i], items[i])`` returns (``execution_time`` is the batch's time
     spread evenly over its rows). The figures are computed for every row when the batch is
-    graded; only the per-row objects are built lazily, so ``batch.rewards`` is cheap.
+    graded; each row is a read-only view over the columns (a ``BatchRow``, which is a
+    ``GradeResult``) whose nested fields are built only when read, so iterating is cheap and
+    ``batch.rewards`` cheaper still.
 
     Examples:
         >>> import graderkit as gk
@@ -41,7 +43,7 @@ class BatchResult(Sequence[GradeResult]):
         self.columns = columns
         self.seconds_per_row = seconds_per_row
         self._unparsable = unparsable or {}
-        self._names = _names(grader)
+        self._rows: RowSource | None = None
 
     @property
     def unparsable(self) -> dict[int, str]:
@@ -68,66 +70,23 @@ class BatchResult(Sequence[GradeResult]):
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         row = range(len(self))[index]
-        grader, t = self.grader, self.seconds_per_row
-        if row in self._unparsable:
-            result = failure(
-                self._names[""], grader.type, "sample_parse_error", self._unparsable[row]
-            )
-            return GradeResult(
-                reward=0.0,
-                name=result.name,
-                type=result.type,
-                errors=result.errors,
-                execution_time=t,
-                passed=passed_for(grader, result),
-            )
-        return _row(grader, self._names, self.columns, row, t, top=True)
+        return next(rows(self._source(), row, row + 1))
 
     def __iter__(self) -> Iterator[GradeResult]:
-        return (self[i] for i in range(len(self)))
+        return rows(self._source(), 0, len(self))
 
     def __repr__(self) -> str:
         return f"<BatchResult {self.grader.label}: {len(self)} rows>"
 
-
-def _names(grader: GraderBase) -> dict[str, str]:
-    """Result names: ``""`` for the grader itself, each key for a multi's children."""
-    names = {"": grader.result_name}
-    for key, child in getattr(grader, "graders", {}).items():
-        names[key] = child.result_name
-    return names
-
-
-def _row(
-    grader: GraderBase,
-    names: dict[str, str],
-    columns: Columns,
-    row: int,
-    t: float,
-    *,
-    top: bool = False,
-    key: str = "",
-) -> GradeResult:
-    errors = dict(columns.errors.get(row, {}))
-    reward = columns.rewards[row]
-    subs: dict[str, GradeResult] = {}
-    if columns.children:
-        graders = grader.graders  # type: ignore[attr-defined]
-        subs = {
-            k: _row(graders[k], names, child, row, t, key=k)
-            for k, child in columns.children.items()
-        }
-    result = GradeResult(
-        reward=reward,
-        name=names[key],
-        type=grader.type,
-        errors=errors,
-        sub_rewards={k: sub.reward for k, sub in subs.items()},
-        sub_results=subs,
-        execution_time=t if top else 0.0,
-    )
-    if top:
-        passed = passed_for(grader, result)
-        if passed is not None:
-            result.passed = passed
-    return result
+    def _source(self) -> RowSource:
+        """What the row views read (built once; ``rewards`` already zeroed for bad samples)."""
+        if self._rows is None:
+            self._rows = RowSource(
+                self.grader,
+                self.columns,
+                rewards=self.rewards,
+                seconds=self.seconds_per_row,
+                top=True,
+                unparsable=self._unparsable,
+            )
+        return self._rows
