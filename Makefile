@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 NLTK_DATA ?= $(HOME)/nltk_data
 export NLTK_DATA
 
-.PHONY: setup integrations wordnet browser promptfoo demo test test-fast lint docs bench clean
+.PHONY: setup integrations wordnet browser promptfoo demo test test-fast lint docs bench dist-check clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,6 +50,9 @@ lint: setup
 
 docs: setup
 	$(VENV)/bin/mkdocs build --strict
+
+dist-check: setup  ## build sdist + wheel, twine check, run the quickstart from the wheel in a fresh venv
+	bash scripts/check-dist.sh $(PY)
 
 bench: setup wordnet
 	$(PY) bench/bench_multi_fuzzy_exact.py

@@ -30,6 +30,7 @@ LAYERS = {
     "report": 3,
     "integrations": 3,
     "metrics": 3,
+    "examples": 2,
     "cli": 4,
 }
 

@@ -14,6 +14,7 @@ from graderkit.cli import (
     basic_commands,
     grading_commands,
     integration_commands,
+    quickstart_commands,
     testing_commands,
     workflow_commands,
 )
@@ -27,6 +28,7 @@ COMMANDS = (
     workflow_commands,
     testing_commands,
     integration_commands,
+    quickstart_commands,
 )
 """Each module adds its subcommands with ``register(subparsers)``."""
 

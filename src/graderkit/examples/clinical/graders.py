@@ -1,0 +1,1 @@
+../../../../examples/clinical/graders.py
