@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from graderkit._core.graders.models import (
     GraderBase,
@@ -315,14 +315,13 @@ def _finish(grader: GraderBase, result: GradeResult, seconds: float) -> GradeRes
 
 def _columns(
     samples: Iterable[SampleLike], items: Iterable[Item | None] | None
-) -> tuple[list[SampleLike], list[Item]]:
+) -> tuple[list[SampleLike], list[Item | None]]:
+    """The samples and items as lists (a given list is used as is); ``None`` items stay: both
+    consumers read ``None`` as ``{}`` (``agrade`` and the columns' per-row path)."""
     sample_list = samples if isinstance(samples, list) else list(samples)
     if items is None:
         return sample_list, [{}] * len(sample_list)
-    given: list[Item | None] = items if isinstance(items, list) else list(items)
-    if None in given:  # a C-level scan; rebuild only when some item is missing
-        given = [{} if i is None else i for i in given]
-    item_list = cast("list[Item]", given)
+    item_list: list[Item | None] = items if isinstance(items, list) else list(items)
     if len(item_list) != len(sample_list):
         raise ValueError(
             f"got {len(sample_list)} samples but {len(item_list)} items; pass one item per sample"

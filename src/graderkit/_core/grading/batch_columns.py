@@ -79,9 +79,13 @@ class Columns:
 
 
 class Rows:
-    """The (sample, item) rows being graded, with sample dicts built only when needed."""
+    """The (sample, item) rows being graded, with sample dicts built only when needed.
 
-    def __init__(self, samples: Sequence[Any], items: Sequence[Mapping[str, Any]]) -> None:
+    An item may be ``None``, read as ``{}`` (a column of ``item.key`` then takes the per-row
+    path, which substitutes it).
+    """
+
+    def __init__(self, samples: Sequence[Any], items: Sequence[Mapping[str, Any] | None]) -> None:
         self.samples, self.items, self.n = samples, items, len(samples)
         self.all_text = set(map(type, samples)) <= {str}
         self._dicts: list[Mapping[str, Any]] | None = None
@@ -123,12 +127,12 @@ def _render_column(text: str, rows: Rows) -> tuple[list[str], dict[int, str]]:
     var = template.sole_variable
     values: list[Any] | None = None
     if var is not None and var.path == ("output_text",) and var.namespace == "sample":
-        if rows.all_text:
-            return list(rows.samples), {}
+        if rows.all_text:  # the samples themselves (the memo's lists are never mutated)
+            return rows.samples if isinstance(rows.samples, list) else list(rows.samples), {}
     elif var is not None and var.namespace == "item" and len(var.path) == 1:
         key = var.path[0]
         try:
-            values = list(map(itemgetter(key), rows.items))
+            values = list(map(itemgetter(key), rows.items))  # type: ignore[arg-type]  # None: TypeError
         except (KeyError, TypeError, IndexError):
             values = None
     if values is not None:
@@ -144,7 +148,7 @@ def _render_rows(template: Template, rows: Rows) -> tuple[list[str], dict[int, s
     samples = rows.sample_dicts()
     for row, (sample, item) in enumerate(zip(samples, rows.items, strict=True)):
         try:
-            out.append(render(template, sample, item))
+            out.append(render(template, sample, {} if item is None else item))
         except MissingVariable as exc:
             out.append("")
             errors[row] = str(exc)
