@@ -19,10 +19,10 @@ setup: $(VENV)/.installed  ## create .venv with graderkit and its dev tools
 # what this project's machines carry; an unpinned torch would pull a multi-GB CUDA build.
 $(VENV)/.integrations: $(VENV)/.installed
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[dev,docs,trl,ray,verifiers]'
+	$(PY) -m pip install --quiet -e '.[dev,docs,trl,ray,ray-serve,verifiers]'
 	touch $@
 
-integrations: $(VENV)/.integrations  ## + TRL, Ray and verifiers (for their integration tests)
+integrations: $(VENV)/.integrations  ## + TRL, Ray (Data, Serve) and verifiers (for their integration tests)
 
 wordnet:  ## WordNet 3.0 for meteor, from Debian packages (no download at run time)
 	bash scripts/install-wordnet.sh "$(NLTK_DATA)"

@@ -31,6 +31,7 @@ LAYERS = {
     "integrations": 3,
     "metrics": 3,
     "examples": 2,
+    "serve": 3,
     "cli": 4,
 }
 

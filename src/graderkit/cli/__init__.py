@@ -15,6 +15,7 @@ from graderkit.cli import (
     grading_commands,
     integration_commands,
     quickstart_commands,
+    serve_commands,
     testing_commands,
     workflow_commands,
 )
@@ -29,6 +30,7 @@ COMMANDS = (
     testing_commands,
     integration_commands,
     quickstart_commands,
+    serve_commands,
 )
 """Each module adds its subcommands with ``register(subparsers)``."""
 
