@@ -111,7 +111,7 @@ def _middleware(settings: ServeSettings) -> list[Middleware]:
 async def healthz(request: Request) -> Response:
     """``GET /healthz``: the process is up and its runner is ready."""
     context: Context = request.app.state.context
-    body = {"status": "ok", "graders": context.registry.names()}
+    body = {"status": "ok", "graders": context.registry.names(), "pid": os.getpid()}
     return json_response(context.encode(body))
 
 

@@ -7,9 +7,11 @@ URL is known before the first request.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import logging.config
 import os
+import signal
 import socket
 import threading
 from collections.abc import Iterator
@@ -82,9 +84,7 @@ def serve_in_thread(
             if not thread.is_alive():
                 raise RuntimeError("the graderkit server did not start (see its log)")
             threading.Event().wait(0.01)
-        name = sock.getsockname()
-        shown = f"[{name[0]}]" if ":" in name[0] else name[0]
-        yield f"http://{shown}:{name[1]}"
+        yield _url(sock)
     finally:
         server.should_exit = True
         thread.join(timeout=35)
@@ -100,17 +100,38 @@ def run_server(
     settings JSON (``GRADERKIT_SERVE_SETTINGS``) and the key (``GRADERKIT_API_KEY``).
     """
     settings.check_binding(host)
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal with the
+    # handlers it found; this one turns that into a normal exit (status 0).
+    signal.signal(signal.SIGTERM, _exit_normally)
     logging.config.dictConfig(LOG_CONFIG)
     logging.getLogger("graderkit.serve").setLevel(log_level.upper())
     if workers == 1:
-        config = _config(create_app(settings), host=host, port=port, log_level=log_level)
-        uvicorn.Server(config).run()
+        sock = bind(host, port)
+        config = _config(create_app(settings), log_level=log_level)
+        _announce(sock, workers)
+        uvicorn.Server(config).run(sockets=[sock])
         return
     os.environ[SETTINGS_ENV] = settings.to_json()
     if settings.api_key:
         os.environ[API_KEY_ENV] = settings.api_key
+    _announce(None, workers, f"http://{host}:{port}")
     uvicorn.run(
         "graderkit.serve.app_factory:app_from_environment", factory=True, host=host,
         port=port, workers=workers, access_log=False, log_config=LOG_CONFIG,
         log_level=log_level, timeout_graceful_shutdown=30,
     )  # fmt: skip
+
+
+def _exit_normally(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+def _url(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
+def _announce(sock: socket.socket | None, workers: int, url: str = "") -> None:
+    """One JSON line saying where the server listens (the port when ``--port 0``)."""
+    record = {"event": "listening", "url": _url(sock) if sock else url, "workers": workers}
+    logging.getLogger("graderkit.serve").info(json.dumps(record))
