@@ -29,6 +29,10 @@ log = logging.getLogger("graderkit.serve")
 STREAM_CHUNK = 1024
 """Rows graded (and streamed) together in an NDJSON batch of a local grader."""
 
+INLINE_ROWS = 4096
+"""Local batches up to this size are graded on the event loop (a millisecond or two): a hop
+to a worker thread costs more than it saves. Larger ones go to a thread."""
+
 
 @dataclass
 class BatchRewards:
@@ -78,6 +82,8 @@ class GradingService:
     ) -> BatchRewards:
         """Every row, in input order."""
         if is_local(grader):
+            if len(samples) <= INLINE_ROWS:
+                return self._local_batch(grader, samples, items)
             return await run_in_threadpool(self._local_batch, grader, samples, items)
         results = await self.runner.agrade_many(grader, zip(samples, items, strict=True))
         return _from_results(grader, results)
@@ -135,6 +141,9 @@ class GradingService:
             return _internal(grader, exc)
 
 
+_NO_ERRORS: dict[str, str | None] = {}
+
+
 def _internal(grader: GraderBase, exc: Exception) -> GradeResult:
     log.error("grading failed inside graderkit: %s", type(exc).__name__, exc_info=exc)
     return failure(
@@ -148,7 +157,7 @@ def _keys(grader: GraderBase) -> list[str]:
 
 def _from_columns(grader: GraderBase, batch: BatchResult) -> BatchRewards:
     columns = batch.columns
-    errors: list[dict[str, str | None]] = [{} for _ in range(len(batch))]
+    errors: list[dict[str, str | None]] = [_NO_ERRORS] * len(batch)  # rows replace, never mutate
     for row, flags in columns.errors.items():
         errors[row] = dict(flags)
     for row, problem in batch.unparsable.items():
