@@ -78,14 +78,12 @@ class _Replica:
 def deployment(settings: ServeSettings | None = None, **options: Any) -> Any:
     """A bound Ray Serve application serving the graderkit app; run it with ``serve.run``.
 
+    It needs a running Ray (``ray.init()``); docs/serve-scaling.md shows the calls and
+    ``tests/serve/test_ray_serve.py`` runs them on a local Ray instance.
+
     Args:
         settings: the server settings (default ``ServeSettings()``).
         **options: [`deployment_options`][graderkit.serve.ray_serve.deployment_options]'s.
-
-    Examples:
-        >>> from graderkit.serve.ray_serve import deployment  # doctest: +SKIP
-        >>> app = deployment(ServeSettings(graders=...), autoscaling={"max_replicas": 4})  # doctest: +SKIP
-        >>> serve.run(app, route_prefix="/")  # doctest: +SKIP
     """
     try:
         from ray import serve
