@@ -103,6 +103,7 @@ def single_calls(server: Server, samples: list[str], items: list[Any], calls: in
     over = statistics.median(server_ms) - statistics.median(local_ms)
     return [
         f"graders/run, official client, {len(pairs)} calls one at a time:",
+        "",
         "| measure | p50 ms | p99 ms |\n|---|---:|---:|",
         f"| client round trip (openai SDK) | {pct(client_ms, 0.5):.3f} | {pct(client_ms, 0.99):.3f} |",
         f"| server time (access log) | {pct(server_ms, 0.5):.3f} | {pct(server_ms, 0.99):.3f} |",
@@ -150,7 +151,7 @@ def batches(server: Server, samples: list[str], items: list[Any], count: int) ->
         "| case | seconds | rows/s | ratio |\n|---|---:|---:|---:|",
         f"| in-process grade_many (reference) | {local_s:.3f} | {n / local_s:,.0f} | 1.00 |",
     ]
-    for in_flight in (1, 2, 4):
+    for in_flight in (1, 2, 4, 8):
         since = len(server.access)
         start = time.perf_counter()
         replies = asyncio.run(_post_all(server.url, bodies, in_flight))
