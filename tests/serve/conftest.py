@@ -14,7 +14,7 @@ from graderkit.testing.fake_openai import FakeOpenAI
 
 @pytest.fixture(scope="session")
 def judge() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI(lifetime=900) as fake:
+    with FakeOpenAI(lifetime=3600) as fake:
         yield fake
 
 
