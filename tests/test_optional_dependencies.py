@@ -82,6 +82,22 @@ CASES = {
         "graderkit.integrations.verifiers needs verifiers, which is not installed: "
         "pip install 'graderkit[verifiers]'",
     ),
+    "graderkit serve without starlette": (
+        ["starlette"],
+        """
+        expect_missing(lambda: __import__("graderkit.serve"), "pip install 'graderkit[serve]'")
+        """,
+        "graderkit serve needs starlette, which is not installed: pip install 'graderkit[serve]'",
+    ),
+    "the ray serve deployment without ray": (
+        ["ray"],
+        """
+        from graderkit.serve.ray_serve import deployment
+        expect_missing(deployment, "pip install 'graderkit[ray-serve]'")
+        """,
+        "graderkit's Ray Serve deployment needs ray, which is not installed: "
+        "pip install 'graderkit[ray-serve]'",
+    ),
     "http='aiohttp' without aiohttp": (
         ["aiohttp"],
         """

@@ -29,10 +29,13 @@ OPTIONAL: dict[str, str] = {
     "hypothesis": "graderkit[testing]",
     "nltk": "graderkit[metrics]",
     "numpy": "graderkit[metrics]",
+    "orjson": "graderkit[serve]",
     "pyarrow": "graderkit[ray]",
     "ray": "graderkit[ray]",
     "rouge_score": "graderkit[metrics]",
+    "starlette": "graderkit[serve]",
     "trl": "graderkit[trl]",
+    "uvicorn": "graderkit[serve]",
     "verifiers": "graderkit[verifiers]",
 }
 """Import name -> the requirement that provides it (a graderkit extra, or another package's)."""

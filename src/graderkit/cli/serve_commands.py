@@ -84,13 +84,9 @@ def _judge(args: argparse.Namespace) -> dict[str, Any]:
 
 def serve(args: argparse.Namespace) -> int:
     """``graderkit serve``."""
-    try:
-        from graderkit.serve.background import run_server
-        from graderkit.serve.server_settings import ServeSettings
-    except ImportError as exc:
-        raise GraderNotFound(
-            f"graderkit serve needs the serve extra: pip install 'graderkit[serve]' ({exc})"
-        ) from None
+    from graderkit.serve.background import run_server  # MissingDependency without the extra
+    from graderkit.serve.server_settings import ServeSettings
+
     settings = ServeSettings(
         graders=_graders(args.grader), api_key=args.api_key,
         max_body_bytes=args.max_body_bytes, request_timeout=args.request_timeout,

@@ -26,14 +26,12 @@ Examples:
 
 from __future__ import annotations
 
-try:
+from graderkit._optional import requires
+
+with requires("graderkit serve"):
     import orjson  # noqa: F401
     import starlette  # noqa: F401
     import uvicorn  # noqa: F401
-except ImportError as exc:  # pragma: no cover - depends on the environment
-    raise ImportError(
-        f"graderkit.serve needs the serve extra: pip install 'graderkit[serve]' ({exc})"
-    ) from exc
 
 from graderkit.serve.app_factory import create_app
 from graderkit.serve.background import serve_in_thread

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from graderkit.errors import MissingDependency
 from graderkit.serve.app_factory import create_app
 from graderkit.serve.server_settings import API_KEY_ENV, ServeSettings
 
@@ -87,9 +88,10 @@ def deployment(settings: ServeSettings | None = None, **options: Any) -> Any:
     """
     try:
         from ray import serve
-    except ImportError as exc:
-        raise ImportError(
-            "graderkit.serve.ray_serve needs Ray Serve: pip install 'graderkit[ray-serve]'"
+    except ImportError as exc:  # ray itself, or one of ray[serve]'s own libraries (grpc, ...)
+        missing = (exc.name or "ray").partition(".")[0]
+        raise MissingDependency(
+            missing, "graderkit's Ray Serve deployment", "pip install 'graderkit[ray-serve]'"
         ) from exc
     settings = settings or ServeSettings()
     ingress = serve.ingress()(_Replica)
