@@ -103,6 +103,23 @@ def test_evals_label_model_accepts_the_simple_input_message() -> None:
     ]
 
 
+def test_second_round_shapes_are_accepted() -> None:
+    """Part A's second round: pass_threshold on multi, endpoint everywhere Azure takes it,
+    any-role simple messages on Evals score_model criteria."""
+    endpoint = {"type": "endpoint", "name": "e", "url": "https://grader.example.com/grade",
+                "headers": {"X-Functions-Key": "********"}, "rate_limit": 50,
+                "pass_threshold": 1.0}  # fmt: skip
+    assert validate_payload(_with(_multi(a=_STRING_CHECK), pass_threshold=0.5)) == []
+    assert validate_payload(_multi(endpoint=endpoint)) == []
+    for target in ("fine_tuning", "evals"):
+        assert validate_payload(endpoint, target=target) == [], target  # type: ignore[arg-type]
+    critic = _with(_SCORE_MODEL, input=[{"role": "critic", "content": "Rate it."}])
+    assert validate_payload(critic, target="evals") == []
+    assert validate_payload(critic) == [
+        "input[0].role: 'critic' is not one of ['user', 'assistant', 'system', 'developer']"
+    ]
+
+
 def test_every_content_part_kind_is_accepted() -> None:
     parts: list[Any] = [
         "plain string",
@@ -283,11 +300,25 @@ INVALID: list[Any] = [
         id="sampling_params-chat-spelling",
     ),
     pytest.param(
-        _with(_multi(a=_STRING_CHECK), pass_threshold=0.5),
+        _with(_multi(a=_STRING_CHECK), pass_threshold="0.5"),
         "fine_tuning",
+        "pass_threshold",
+        "'0.5' is not of type 'number'",
+        id="multi-with-string-pass_threshold",
+    ),
+    pytest.param(
+        {"type": "endpoint", "url": "http://grader.example.com/grade"},
+        "fine_tuning",
+        "url",
+        "does not match '^https://'",
+        id="endpoint-http-url",
+    ),
+    pytest.param(
+        {"type": "endpoint", "url": "https://grader.example.com/grade", "max_rps": 50},
+        "evals",
         "$",
-        "'pass_threshold' was unexpected",
-        id="multi-with-pass_threshold",
+        "'max_rps' was unexpected",
+        id="endpoint-echoed-max_rps",
     ),
     pytest.param(
         {"name": "no type", "source": "def grade(s, i): return 1"},

@@ -15,6 +15,7 @@ from graderkit._authoring import python_grader
 from graderkit._core.formula.arithmetic import Expression
 from graderkit._core.formula.functions import abs, ceil, exp, floor, log, max, min, sqrt
 from graderkit._core.graders.factories import (
+    endpoint,
     label_model,
     multi,
     score_model,
@@ -31,6 +32,7 @@ from graderkit._core.graders.messages import (
     SamplingParams,
 )
 from graderkit._core.graders.models import (
+    EndpointGrader,
     Grader,
     GraderBase,
     LabelModelGrader,
@@ -92,6 +94,7 @@ __all__ = [
     "DataError",
     "DatasetReport",
     "EmbeddingBackend",
+    "EndpointGrader",
     "Expression",
     "FormulaError",
     "GradeResult",
@@ -123,6 +126,7 @@ __all__ = [
     "abs",
     "ceil",
     "check_dataset",
+    "endpoint",
     "exp",
     "floor",
     "from_openai",

@@ -151,10 +151,41 @@ BAD: list[Any] = [
         id="template-filter-in-part",
     ),
     pytest.param(
-        _sm(input=[{"role": "robot", "content": "hi"}]),
+        _sm(input=[{"role": "robot", "content": ["hi"]}]),
         gk.InvalidGrader,
         "input[0].role='robot' is not one of",
         id="bad-role",
+    ),
+    pytest.param(
+        _sm(input=[{"role": "robot", "content": "hi", "type": "message"}]),
+        gk.InvalidGrader,
+        "input[0].role='robot' is not one of 'user', 'assistant', 'system', 'developer'; any "
+        "other role is allowed only in an Evals criterion's simple message",
+        id="bad-role-typed-message",
+    ),
+    pytest.param(
+        _sm(range=[]),
+        gk.InvalidGrader,
+        "range=[] must be [min, max], two numbers with min < max, e.g. [0, 1]",
+        id="range-empty",
+    ),
+    pytest.param(
+        _sm(input=[{"role": "user", "content": ["ok", 5]}]),
+        gk.InvalidGrader,
+        "input[0].content[1]=5 must be a plain string or a content part",
+        id="content-list-item-not-a-part",
+    ),
+    pytest.param(
+        _sm(image_tag="2025-05-08"),
+        gk.InvalidGrader,
+        "image_tag='2025-05-08' belongs to python graders only",
+        id="image-tag-on-score-model",
+    ),
+    pytest.param(
+        {**_sm(), "id": "j-6b90ecbd"},
+        gk.InvalidGrader,
+        "id='j-6b90ecbd' is added by the service when it stores a criterion",
+        id="service-echoed-id",
     ),
     pytest.param(_sm(range=[0, 1, 2]), gk.InvalidGrader, "range=[0, 1, 2]", id="range-of-three"),
     pytest.param(_sm(range=[1, 0]), gk.InvalidGrader, "min < max", id="range-reversed"),

@@ -16,6 +16,7 @@ FACTORIES: dict[str, tuple[str, tuple[str, ...]]] = {
     "score_model": ("score_model", ("input",)),
     "label_model": ("label_model", ("input",)),
     "multi": ("multi", ("graders", "calculate_output")),
+    "endpoint": ("endpoint", ("url",)),
 }
 """Wire type -> (factory name, positional arguments)."""
 

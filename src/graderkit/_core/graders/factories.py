@@ -13,6 +13,7 @@ from typing import Any, Literal, TypeVar
 from graderkit._core.formula.arithmetic import Expression
 from graderkit._core.graders.messages import Message, SamplingParams
 from graderkit._core.graders.models import (
+    EndpointGrader,
     GraderBase,
     LabelModelGrader,
     MultiGrader,
@@ -23,7 +24,7 @@ from graderkit._core.graders.models import (
 from graderkit._core.graders.problems import build_model
 from graderkit.errors import GraderkitWarning, InvalidGrader
 
-__all__ = ["label_model", "multi", "score_model", "string_check", "text_similarity"]
+__all__ = ["endpoint", "label_model", "multi", "score_model", "string_check", "text_similarity"]
 
 G = TypeVar("G", bound=GraderBase)
 
@@ -202,6 +203,7 @@ def multi(
     calculate_output: str | None = None,
     *,
     name: str,
+    pass_threshold: float | None = None,
 ) -> MultiGrader:
     """A ``multi`` grader combining sub-graders with a formula.
 
@@ -213,6 +215,8 @@ def multi(
             ``{"fuzzy": fuzzy, "exact": exact}``.
         calculate_output: the formula text, when ``graders`` is a dict.
         name: the grader's name.
+        pass_threshold: the reward at or above which a sample passes (Azure's samples set
+            one on a multi grader; ``passed = reward >= pass_threshold``).
 
     Examples:
         >>> import graderkit as gk
@@ -239,10 +243,60 @@ def multi(
         MultiGrader,
         "multi",
         name,
-        {"graders": dict(graders), "calculate_output": calculate_output},
+        {
+            "graders": dict(graders),
+            "calculate_output": calculate_output,
+            "pass_threshold": pass_threshold,
+        },
     )
     warn_about_multi(grader)
     return grader
+
+
+def endpoint(
+    url: str,
+    *,
+    name: str,
+    headers: Mapping[str, str] | None = None,
+    rate_limit: int | None = None,
+    pass_threshold: float | None = None,
+) -> EndpointGrader:
+    """An ``endpoint`` grader (Azure AI Foundry, preview): your HTTP service grades.
+
+    The grader POSTs ``{"sample": {...}, "item": {...}}`` as JSON to ``url`` and reads the
+    number in the reply's ``score``. OpenAI's own service has no endpoint grader; Azure's takes
+    it for fine-tuning, inside ``multi`` and as an Evals criterion.
+
+    Args:
+        url: an ``https://`` URL (``http://`` only to a loopback host, for local runs; such a
+            grader cannot be compiled).
+        name: the grader's name.
+        headers: sent with every request, e.g. ``{"X-Functions-Key": "..."}``.
+        rate_limit: requests per second the service may send (a positive integer).
+        pass_threshold: the score at or above which an Evals criterion passes.
+
+    Raises:
+        InvalidGrader: a URL that is not https, a header that is not a string, or a
+            ``rate_limit`` that is not a positive integer.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> remote = gk.endpoint("https://grader.example.com/api/grade", name="remote",
+        ...                      rate_limit=20)
+        >>> remote.url, remote.rate_limit
+        ('https://grader.example.com/api/grade', 20)
+    """
+    return _build(
+        EndpointGrader,
+        "endpoint",
+        name,
+        {
+            "url": url,
+            "headers": dict(headers) if headers is not None else None,
+            "rate_limit": rate_limit,
+            "pass_threshold": pass_threshold,
+        },
+    )
 
 
 def warn_about_multi(grader: MultiGrader) -> None:

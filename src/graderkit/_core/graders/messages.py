@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    PrivateAttr,
+    SerializerFunctionWrapHandler,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
+from graderkit._core.graders.problems import suggest
 from graderkit._core.graders.wiremodel import Number, WireModel
 from graderkit._core.templating.template import parse_template
+from graderkit.errors import InvalidGrader
 
 __all__ = [
+    "ROLES",
     "AudioData",
     "ContentPart",
     "InputAudio",
@@ -18,8 +29,14 @@ __all__ = [
     "Message",
     "OutputText",
     "SamplingParams",
+    "evals_only_roles",
+    "is_simple_message",
     "message_templates",
+    "plain_string_part",
 ]
+
+ROLES: tuple[str, ...] = ("user", "assistant", "system", "developer")
+"""The roles of an ``EvalItem`` message (any other role only in an Evals simple message)."""
 
 
 def _checked(text: str) -> str:
@@ -43,6 +60,31 @@ class InputText(WireModel):
     type: Literal["input_text"] = "input_text"
     text: TemplateText
     prompt_cache_breakpoint: dict[str, object] | None = None
+    _plain: bool = PrivateAttr(default=False)
+
+    @property
+    def plain(self) -> bool:
+        """True for a part that was a plain string in a ``content`` list (written back as one)."""
+        return self._plain
+
+    @classmethod
+    def from_string(cls, text: str) -> InputText:
+        """The part a plain string in a ``content`` list stands for (see
+        [`plain_string_part`][graderkit._core.graders.messages.plain_string_part]).
+
+        Examples:
+            >>> import graderkit as gk
+            >>> part = gk.InputText.from_string("Grade {{ sample.output_text }}")
+            >>> part.text, part.plain, part.wire()
+            ('Grade {{ sample.output_text }}', True, 'Grade {{ sample.output_text }}')
+        """
+        part = cls(text=text)
+        part._plain = True
+        return part
+
+    @model_serializer(mode="wrap")
+    def _as_written(self, handler: SerializerFunctionWrapHandler) -> Any:
+        return self.text if self._plain else handler(self)
 
 
 class OutputText(WireModel):
@@ -108,7 +150,11 @@ ContentPart = Annotated[
 class Message(WireModel):
     """One input message of a model grader, e.g. ``{"role": "user", "content": "..."}``.
 
-    ``content`` is a string or a list of content parts (text, image, audio).
+    ``content`` is a string or a list of content parts (text, image, audio); a plain string
+    inside that list is an ``input_text`` part written back as the string. ``role`` is one of
+    ``user``, ``assistant``, ``system`` and ``developer``, except in the simple form
+    ``{role, content: string}``, which takes any role string (an Evals criterion allows it;
+    see [`is_simple_message`][graderkit._core.graders.messages.is_simple_message]).
 
     Examples:
         >>> import graderkit as gk
@@ -117,11 +163,23 @@ class Message(WireModel):
         >>> parts = [gk.InputText(text="Describe it."), gk.InputImage(image_url="{{ item.url }}")]
         >>> gk.Message(role="user", content=parts).wire()["content"][1]
         {'type': 'input_image', 'image_url': '{{ item.url }}'}
+        >>> gk.Message(role="user", content=["Describe it."]).wire()
+        {'role': 'user', 'content': ['Describe it.']}
     """
 
-    role: Literal["user", "assistant", "system", "developer"]
+    role: str
     content: str | ContentPart | tuple[ContentPart, ...]
     type: Literal["message"] | None = None
+
+    @field_validator("content", mode="before")
+    @classmethod
+    def _plain_strings(cls, v: object) -> object:
+        if not isinstance(v, (list, tuple)):
+            return v
+        for index, part in enumerate(v):
+            if isinstance(part, str):
+                parse_template(part, field=f"[{index}]")  # relative: content[index]
+        return [plain_string_part(p) if isinstance(p, str) else p for p in v]
 
     @field_validator("content")
     @classmethod
@@ -129,6 +187,54 @@ class Message(WireModel):
         if isinstance(v, str):
             parse_template(v, field="content")
         return v
+
+    @model_validator(mode="after")
+    def _role(self) -> Message:
+        if self.role not in ROLES and not is_simple_message(self):
+            raise InvalidGrader(
+                "",
+                ".role",
+                self.role,
+                f"is not one of {', '.join(map(repr, ROLES))}{suggest(self.role, ROLES)}; "
+                "any other role is allowed only in an Evals criterion's simple message "
+                "{role, content: <string>}",
+            )
+        return self
+
+
+def plain_string_part(text: str) -> InputText:
+    """A plain string inside a message's ``content`` list is an ``input_text`` part.
+
+    Parity [SDK types]: openai-python declares ``str`` among the items of a content list. The
+    part renders and grades as ``input_text`` and is written back as the plain string, so the
+    JSON round-trips unchanged.
+
+    Examples:
+        >>> plain_string_part("Grade it.").text
+        'Grade it.'
+    """
+    return InputText.from_string(text)
+
+
+def is_simple_message(message: Message) -> bool:
+    """Whether ``message`` is the Evals simple form ``{role, content: string}`` (no ``type``).
+
+    Parity [SDK types]: an Evals ``label_model`` / ``score_model`` criterion accepts any role
+    string on such a message (openai-python's ``SimpleInputMessage``); everywhere else the
+    role must be one of [`ROLES`][graderkit._core.graders.messages.ROLES]
+    ([`check_target`][graderkit._core.graders.wire.check_target] refuses the rest).
+
+    Examples:
+        >>> import graderkit as gk
+        >>> is_simple_message(gk.Message(role="critic", content="Judge {{ sample.output_text }}"))
+        True
+    """
+    return isinstance(message.content, str) and message.type is None
+
+
+def evals_only_roles(messages: tuple[Message, ...]) -> list[tuple[int, str]]:
+    """``(index, role)`` of every message whose role only an Evals criterion accepts."""
+    return [(i, m.role) for i, m in enumerate(messages) if m.role not in ROLES]
 
 
 class SamplingParams(WireModel):

@@ -8,20 +8,28 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, StrictInt, field_validator, model_validator
 from typing_extensions import Self
 
 from graderkit._core.formula.arithmetic import Arithmetic
-from graderkit._core.graders.messages import Message, SamplingParams, message_templates
+from graderkit._core.graders.messages import (
+    Message,
+    SamplingParams,
+    evals_only_roles,
+    message_templates,
+)
 from graderkit._core.graders.wiremodel import Number, WireModel
 from graderkit._core.templating.template import Variable, parse_template
+from graderkit.errors import InvalidGrader
 
 if TYPE_CHECKING:
     from graderkit._core.formula.evaluation import Formula
 
 __all__ = [
+    "EndpointGrader",
     "Grader",
     "GraderBase",
     "LabelModelGrader",
@@ -248,8 +256,81 @@ class LabelModelGrader(GraderBase):
         return message_templates(self.input)
 
 
+_URL = re.compile(
+    r"^(?P<scheme>[A-Za-z][A-Za-z0-9+.-]*)://(?P<host>\[[0-9A-Fa-f:.]+\]|[^\s/:?#\[\]@]+)"
+    r"(?::[0-9]{1,5})?(?:[/?#]\S*)?$"
+)
+_LOOPBACK = re.compile(r"^(localhost|127(\.[0-9]{1,3}){3}|\[::1\])$", re.IGNORECASE)
+
+
+def endpoint_url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be an endpoint grader's ``url`` (``None`` when it can).
+
+    Parity [AZ]: Azure's ``EndpointGrader`` takes an ``https`` URL. graderkit also accepts
+    ``http`` to a loopback host (``localhost``, ``127.x.x.x``, ``[::1]``) so an endpoint can be
+    tried locally; [`check_target`][graderkit._core.graders.wire.check_target] refuses such a
+    URL when compiling, since the service would.
+
+    Examples:
+        >>> endpoint_url_problem("https://grader.example.com/api/grade") is None
+        True
+        >>> endpoint_url_problem("http://127.0.0.1:8080/grade") is None
+        True
+        >>> endpoint_url_problem("http://grader.example.com/grade")
+        'must be an https:// URL (http:// only to a loopback host, for local runs)'
+    """
+    match = _URL.match(url)
+    if match is None:
+        return "must be an absolute https:// URL, e.g. 'https://grader.example.com/api/grade'"
+    scheme = match["scheme"].lower()
+    if scheme == "https" or (scheme == "http" and is_loopback_url(url)):
+        return None
+    return "must be an https:// URL (http:// only to a loopback host, for local runs)"
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether ``url``'s host is ``localhost``, ``127.x.x.x`` or ``[::1]``."""
+    match = _URL.match(url)
+    return match is not None and _LOOPBACK.match(match["host"]) is not None
+
+
+class EndpointGrader(GraderBase):
+    """POSTs ``{"sample", "item"}`` to ``url``; the ``score`` number it answers is the reward.
+
+    Azure AI Foundry only (preview): OpenAI's own service has no endpoint grader. Locally,
+    the request goes through the same retrying, caching engine as judge models.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> remote = gk.endpoint("https://grader.example.com/api/grade", name="remote",
+        ...                      headers={"X-Functions-Key": "secret"}, rate_limit=50)
+        >>> remote.wire()
+        {'type': 'endpoint', 'name': 'remote', 'url': 'https://grader.example.com/api/grade', 'headers': {'X-Functions-Key': 'secret'}, 'rate_limit': 50}
+    """
+
+    type: Literal["endpoint"] = "endpoint"
+    url: str
+    headers: dict[str, str] | None = None
+    rate_limit: Annotated[StrictInt, Field(gt=0)] | None = None
+    """Requests per second the service may send."""
+    pass_threshold: Number | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        problem = endpoint_url_problem(v)
+        if problem is not None:
+            raise ValueError(problem)
+        return v
+
+
 SubGrader = Annotated[
-    StringCheckGrader | TextSimilarityGrader | PythonGrader | ScoreModelGrader | LabelModelGrader,
+    StringCheckGrader
+    | TextSimilarityGrader
+    | PythonGrader
+    | ScoreModelGrader
+    | LabelModelGrader
+    | EndpointGrader,
     Field(discriminator="type"),
 ]
 """The kinds allowed inside ``multi.graders`` (never ``multi`` itself)."""
@@ -274,12 +355,28 @@ class MultiGrader(GraderBase):
     calculate_output: str
     invalid_grade: Number | None = None
     """Azure-only field; kept as given when loaded."""
+    pass_threshold: Number | None = None
+    """Azure's sample sends one; ``passed = reward >= pass_threshold``."""
 
     @model_validator(mode="after")
     def _formula(self) -> MultiGrader:
         from graderkit._core.formula.evaluation import parse_formula
 
         parse_formula(self.calculate_output, grader=self.label, variables=self.graders.keys())
+        return self
+
+    @model_validator(mode="after")
+    def _no_evals_roles(self) -> MultiGrader:
+        for key, child in self.graders.items():
+            if isinstance(child, (ScoreModelGrader, LabelModelGrader)):
+                for index, role in evals_only_roles(child.input):
+                    raise InvalidGrader(
+                        self.label,
+                        f"graders.{key}.input[{index}].role",
+                        role,
+                        "is only allowed in an Evals criterion; inside a multi grader use one "
+                        "of 'user', 'assistant', 'system', 'developer'",
+                    )
         return self
 
     @property
@@ -299,10 +396,11 @@ Grader = Annotated[
     | PythonGrader
     | ScoreModelGrader
     | LabelModelGrader
-    | MultiGrader,
+    | MultiGrader
+    | EndpointGrader,
     Field(discriminator="type"),
 ]
-"""Any grader: the union of the six kinds, told apart by ``type``.
+"""Any grader: the union of the seven kinds, told apart by ``type``.
 
 A typing alias (so it carries no docstring of its own): annotate with it, or validate wire
 JSON into the right kind with ``pydantic.TypeAdapter(Grader).validate_python(data)``
@@ -316,5 +414,6 @@ KINDS: dict[str, type[GraderBase]] = {
     "score_model": ScoreModelGrader,
     "label_model": LabelModelGrader,
     "multi": MultiGrader,
+    "endpoint": EndpointGrader,
 }
 """Wire ``type`` -> model class."""

@@ -14,12 +14,15 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from graderkit._core.graders.factories import warn_about_model_grader, warn_about_multi
+from graderkit._core.graders.messages import evals_only_roles
 from graderkit._core.graders.models import (
     KINDS,
+    EndpointGrader,
     GraderBase,
     LabelModelGrader,
     MultiGrader,
     ScoreModelGrader,
+    is_loopback_url,
 )
 from graderkit._core.graders.problems import build_model, suggest
 from graderkit._core.graders.wiremodel import remember_order
@@ -146,7 +149,13 @@ def _load_multi(data: Mapping[str, Any], *, path: str, label: str) -> GraderBase
 
 
 def check_target(grader: GraderBase, target: Target) -> None:
-    """Raise when ``grader`` may not appear where ``target`` puts it (spec: where types go)."""
+    """Raise when ``grader`` may not appear where ``target`` puts it (spec: where types go).
+
+    Besides the kinds' places: a message role other than user/assistant/system/developer is
+    only for an Evals criterion (see
+    [`is_simple_message`][graderkit._core.graders.messages.is_simple_message]), and an endpoint
+    grader's loopback ``http://`` URL (accepted for local runs) is refused for every target.
+    """
     if target not in TARGETS:
         raise InvalidGrader(grader.label, "target", target, f"must be one of {list(TARGETS)}")
     if target == "fine_tuning" and grader.type == "label_model":
@@ -174,6 +183,30 @@ def check_target(grader: GraderBase, target: Target) -> None:
             "pass_threshold",
             _NO_VALUE,
             "is required for the Evals target; e.g. grader.replace(pass_threshold=0.8)",
+        )
+    if target == "fine_tuning" and isinstance(grader, ScoreModelGrader):
+        for index, role in evals_only_roles(grader.input):
+            raise InvalidGrader(
+                grader.label,
+                f"input[{index}].role",
+                role,
+                "is only allowed in an Evals criterion; for fine-tuning use one of 'user', "
+                "'assistant', 'system', 'developer'",
+            )
+    _check_urls(grader)
+
+
+def _check_urls(grader: GraderBase, path: str = "") -> None:
+    if isinstance(grader, MultiGrader):
+        for key, child in grader.graders.items():
+            _check_urls(child, f"graders.{key}.")
+    elif isinstance(grader, EndpointGrader) and is_loopback_url(grader.url):
+        raise InvalidGrader(
+            grader.label,
+            f"{path}url",
+            grader.url,
+            "is a loopback http:// URL, which graderkit accepts for local runs only; "
+            "the service needs a public https:// URL: grader.replace(url='https://...')",
         )
 
 

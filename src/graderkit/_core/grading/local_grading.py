@@ -62,7 +62,7 @@ def passed_for(grader: GraderBase, result: GradeResult) -> bool | None:
     return None
 
 
-_THRESHOLD_KINDS = frozenset({"text_similarity", "python", "score_model"})
+_THRESHOLD_KINDS = frozenset({"text_similarity", "python", "score_model", "multi", "endpoint"})
 
 
 def grade_string_check(
