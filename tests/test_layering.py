@@ -86,7 +86,11 @@ def test_imports_point_down_only(path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("library", "home"),
-    [("openai", "_run/judge/openai_client.py"), ("subprocess", "_run/sandbox/supervisor.py")],
+    [
+        ("openai", "_run/judge/openai_client.py"),
+        ("subprocess", "_run/sandbox/supervisor.py"),
+        ("httpx", "_run/judge/endpoint_client.py"),
+    ],
 )
 def test_each_io_library_has_one_home(library: str, home: str) -> None:
     users = sorted(

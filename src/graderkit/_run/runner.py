@@ -15,6 +15,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from graderkit._core.graders.models import (
+    EndpointGrader,
     GraderBase,
     LabelModelGrader,
     MultiGrader,
@@ -63,8 +64,9 @@ class Runner:
     """Grades samples with any grader, holding the backends it needs.
 
     Args:
-        models: the judge-model engine for score_model / label_model (default: built from the
-            environment, ``OPENAI_API_KEY`` etc., on first use).
+        models: the engine for score_model / label_model judges and endpoint graders
+            (default: built from the environment, ``OPENAI_API_KEY`` etc., on first use; an
+            endpoint grader needs no key).
         python: the sandbox for python graders (default: a warm local pool on first use).
         embeddings: the backend for ``cosine`` (default: OpenAI-compatible embeddings through
             the ``models`` engine).
@@ -273,6 +275,10 @@ class Runner:
             )
         if isinstance(grader, TextSimilarityGrader):
             return await self._cosine(grader, sample, item)
+        if isinstance(grader, EndpointGrader):
+            from graderkit._run.judge.endpoint_grading import grade_endpoint_grader
+
+            return await grade_endpoint_grader(grader, sample, item, self.models)
         raise InvalidGrader(grader.label, "type", grader.type, "cannot be run locally")
 
     async def _cosine(self, grader: TextSimilarityGrader, sample: Item, item: Item) -> GradeResult:

@@ -26,6 +26,8 @@ __all__ = [
     "Response",
     "default_chat",
     "default_embeddings",
+    "default_endpoint",
+    "endpoint_score",
     "hash_embedder",
     "http_bytes",
     "judge_reply",
@@ -35,7 +37,7 @@ __all__ = [
 ]
 
 
-Kind: TypeAlias = Literal["chat", "embeddings"]
+Kind: TypeAlias = Literal["chat", "embeddings", "endpoint"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +45,8 @@ class FakeRequest:
     """One request the server received.
 
     Attributes:
-        kind: ``"chat"`` or ``"embeddings"``.
+        kind: ``"chat"``, ``"embeddings"`` or ``"endpoint"`` (an endpoint grader's POST to a
+            path under ``/endpoint``).
         path: the URL path (Azure requests carry the deployment in it).
         query: the query string parameters (Azure sends ``api-version``).
         body: the parsed JSON body.
@@ -153,6 +156,21 @@ def default_chat(request: FakeRequest) -> Response:
     return judge_reply(labels[0] if labels else 1.0)
 
 
+def endpoint_score(score: object, *, status: int = 200, delay: float = 0.0) -> RawBody:
+    """An endpoint grader's reply ``{"score": score}``.
+
+    Examples:
+        >>> endpoint_score(0.5).body
+        b'{"score": 0.5}'
+    """
+    return RawBody(json.dumps({"score": score}).encode(), status=status, delay=delay)
+
+
+def default_endpoint(request: FakeRequest) -> Response:
+    """An endpoint grader's reply to any request: ``{"score": 1.0}``."""
+    return endpoint_score(1.0)
+
+
 def default_embeddings(request: FakeRequest) -> Response:
     texts = request.body.get("input", [])
     texts = [texts] if isinstance(texts, str) else list(texts)
@@ -213,6 +231,8 @@ def parse_request(target: str, headers: Mapping[str, str], raw: bytes) -> FakeRe
         kind = "chat"
     elif parts.path.endswith("/embeddings"):
         kind = "embeddings"
+    elif parts.path.startswith("/endpoint"):
+        kind = "endpoint"
     else:
         return None
     try:

@@ -2,7 +2,8 @@
 
 [`FakeOpenAI`][graderkit.testing.fake_openai.FakeOpenAI] speaks enough of the OpenAI API for the
 official `openai` client: ``POST /v1/chat/completions`` and ``POST /v1/embeddings``, and the Azure
-deployment paths (``/openai/deployments/<name>/chat/completions?api-version=...``). Each test
+deployment paths (``/openai/deployments/<name>/chat/completions?api-version=...``); and it plays
+an endpoint grader's server at ``POST /endpoint/...`` (``endpoint_url``). Each test
 scripts what the server answers: valid judge replies, refusals, truncated replies, HTTP errors with
 ``Retry-After``, slow replies and dropped connections. Every request is logged, so a test can
 assert how many requests were sent.
@@ -50,6 +51,8 @@ from graderkit.testing._fake_wire import (
     Response,
     default_chat,
     default_embeddings,
+    default_endpoint,
+    endpoint_score,
     hash_embedder,
     http_bytes,
     judge_reply,
@@ -67,6 +70,7 @@ __all__ = [
     "HTTPError",
     "RawBody",
     "Response",
+    "endpoint_score",
     "hash_embedder",
     "judge_reply",
 ]
@@ -85,6 +89,8 @@ class FakeOpenAI(FineTuningRoutes):
     Args:
         chat: answers chat-completions requests the queue does not.
         embeddings: answers embeddings requests the queue does not.
+        endpoint: answers endpoint-grader requests (``POST /endpoint/...``) the queue does
+            not; the default answers ``{"score": 1.0}``.
         latency: seconds added before every response (to measure concurrency).
         lifetime: seconds after which the server stops itself.
         max_log: how many requests [`requests`][graderkit.testing.fake_openai.FakeOpenAI.requests]
@@ -112,12 +118,14 @@ class FakeOpenAI(FineTuningRoutes):
         *,
         chat: Handler = default_chat,
         embeddings: Handler = default_embeddings,
+        endpoint: Handler = default_endpoint,
         latency: float = 0.0,
         lifetime: float = 600.0,
         max_log: int = 100_000,
     ) -> None:
         self.chat = chat
         self.embeddings = embeddings
+        self.endpoint = endpoint
         self.latency = latency
         self.lifetime = lifetime
         self._queue: deque[Response] = deque()
@@ -149,7 +157,7 @@ class FakeOpenAI(FineTuningRoutes):
 
     @property
     def request_count(self) -> int:
-        """How many chat and embeddings requests were received."""
+        """How many chat, embeddings and endpoint requests were received."""
         with self._lock:
             return self._count
 
@@ -182,6 +190,11 @@ class FakeOpenAI(FineTuningRoutes):
     def base_url(self) -> str:
         """The OpenAI-style base URL, e.g. ``http://127.0.0.1:PORT/v1``."""
         return f"http://127.0.0.1:{self.port}/v1"
+
+    @property
+    def endpoint_url(self) -> str:
+        """A URL for an endpoint grader, e.g. ``http://127.0.0.1:PORT/endpoint/grade``."""
+        return f"http://127.0.0.1:{self.port}/endpoint/grade"
 
     @property
     def azure_endpoint(self) -> str:
@@ -299,7 +312,8 @@ class FakeOpenAI(FineTuningRoutes):
             queued = self._queue.popleft() if self._queue else None
         if queued is not None:
             return queued
-        handler = self.chat if request.kind == "chat" else self.embeddings
+        handlers = {"chat": self.chat, "embeddings": self.embeddings, "endpoint": self.endpoint}
+        handler = handlers[request.kind]
         try:
             return handler(request)
         except Exception as exc:  # a bug in a test's script: answer 500 and keep it for the test

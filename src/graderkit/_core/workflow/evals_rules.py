@@ -24,15 +24,23 @@ Examples:
 from __future__ import annotations
 
 import json
+import re
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from graderkit._core.graders.models import GraderBase, PythonGrader, ScoreModelGrader
+from graderkit._core.graders.models import (
+    EndpointGrader,
+    GraderBase,
+    PythonGrader,
+    ScoreModelGrader,
+)
+from graderkit._core.graders.problems import ECHO_FIELDS
 from graderkit._core.graders.wire import check_target, from_openai
 from graderkit._core.grading.local_grading import passed_for
 from graderkit._core.results.grade_result import GradeResult
-from graderkit.errors import _NO_VALUE, InvalidGrader
+from graderkit.errors import _NO_VALUE, GraderkitWarning, InvalidGrader
 
 __all__ = [
     "Criterion",
@@ -46,6 +54,7 @@ __all__ = [
     "load_eval",
     "outcome",
     "result_type",
+    "split_echo",
     "split_row",
     "status",
     "tally",
@@ -59,15 +68,23 @@ _RESULT_TYPES = {
     "python": "python-grader",
     "score_model": "score-model-grader",
     "label_model": "label-model-grader",
+    "endpoint": "endpoint-grader",
 }
+EVAL_FIELDS = frozenset({"name", "data_source_config", "testing_criteria", "id"})
+"""The parts of an eval graderkit reads; the rest of the service's echo (``object``,
+``created_at``, ``metadata``, ...) is kept on the definition as ``echo``."""
+_MASKED = re.compile(r"^(\*+|\$\{[^}]*\})$")
 
 
 @dataclass(frozen=True, slots=True)
 class Criterion:
-    """One testing criterion: its grader and the id the hosted eval reported results under."""
+    """One testing criterion: its grader, the id the hosted eval reported results under, and
+    the other fields the service echoed (``grdr_id``, ``inactive_at``, ...), kept as metadata
+    and never compiled into the grader."""
 
     id: str
     grader: GraderBase
+    echo: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -83,18 +100,27 @@ class EvalDefinition:
     criteria: tuple[Criterion, ...]
     data_source_config: Mapping[str, Any] = field(default_factory=dict)
     id: str | None = None
+    echo: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def item_schema(self) -> Mapping[str, Any] | None:
-        """The JSON schema of a row's ``item`` (from ``item_schema`` or ``schema.properties.item``)."""
+        """The JSON schema of a row's ``item``.
+
+        Parity [DOC/OBS-AZ]: a request carries ``item_schema``; the service's echo carries
+        ``schema.properties.item`` (OpenAI) or ``schema.item`` next to an empty
+        ``item_schema: {}`` (Azure's eval echo). The first non-empty one wins.
+        """
         config = self.data_source_config
-        if isinstance(config.get("item_schema"), Mapping):
-            return config["item_schema"]  # type: ignore[no-any-return]
-        schema = config.get("schema")
-        if isinstance(schema, Mapping):
-            item = schema.get("properties", {}).get("item")
-            return item if isinstance(item, Mapping) else None
-        return None
+        given = config.get("schema")
+        schema: Mapping[str, Any] = given if isinstance(given, Mapping) else {}
+        properties = schema.get("properties")
+        candidates = [
+            config.get("item_schema"),
+            properties.get("item") if isinstance(properties, Mapping) else None,
+            schema.get("item"),
+        ]
+        found = [c for c in candidates if isinstance(c, Mapping) and c]
+        return found[0] if found else None
 
     @property
     def needs_sample(self) -> bool:
@@ -193,22 +219,66 @@ def load_eval(data: Mapping[str, Any] | str | bytes) -> EvalDefinition:
     if not isinstance(config, Mapping):
         raise InvalidGrader(label, "data_source_config", config, "must be an object")
     ident = data.get("id")
-    return EvalDefinition(name, criteria, config, ident if isinstance(ident, str) else None)
+    echo = {k: v for k, v in data.items() if k not in EVAL_FIELDS}
+    return EvalDefinition(name, criteria, config, ident if isinstance(ident, str) else None, echo)
+
+
+def split_echo(entry: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split a criterion as the service returns it into (grader JSON, echo-only fields).
+
+    Parity [OBS-AZ]: a stored criterion comes back with ``id`` (``<name>-<uuid>``) and, on
+    Azure, ``grdr_id``, ``created_at``, ``inactive_at`` and the like
+    ([`ECHO_FIELDS`][graderkit._core.graders.problems.ECHO_FIELDS]); an endpoint grader's
+    ``rate_limit`` comes back as ``max_rps``. The echo-only fields go to the second dict;
+    ``max_rps`` becomes ``rate_limit`` again (kept in the echo too).
+
+    Examples:
+        >>> split_echo({"type": "endpoint", "url": "https://g.example.com", "max_rps": 5,
+        ...             "id": "e-1", "inactive_at": None})
+        ({'type': 'endpoint', 'url': 'https://g.example.com', 'rate_limit': 5}, {'max_rps': 5, 'id': 'e-1', 'inactive_at': None})
+    """
+    body: dict[str, Any] = {}
+    echo: dict[str, Any] = {}
+    for key, value in entry.items():
+        if key in ECHO_FIELDS or (key == "max_rps" and entry.get("type") == "endpoint"):
+            echo[key] = value
+        else:
+            body[key] = value
+    if "max_rps" in echo and "rate_limit" not in body:
+        body["rate_limit"] = echo["max_rps"]
+    return body, echo
 
 
 def _criterion(entry: Any, index: int, label: str) -> Criterion:
     where = f"testing_criteria[{index}]"
     if not isinstance(entry, Mapping):
         raise InvalidGrader(label, where, entry, "must be a grader object")
-    body = {k: v for k, v in entry.items() if k != "id"}
+    body, echo = split_echo(entry)
     try:
         grader = from_openai(body)
         check_target(grader, "evals")
     except InvalidGrader as exc:
         path = f"{where}.{exc.field}" if exc.field else where
         raise InvalidGrader(label, path, exc.value, exc.problem) from None
+    if isinstance(grader, EndpointGrader):
+        _warn_masked(grader, where, label)
     ident = entry.get("id")
-    return Criterion(ident if isinstance(ident, str) and ident else grader.result_name, grader)
+    name = ident if isinstance(ident, str) and ident else grader.result_name
+    return Criterion(name, grader, echo)
+
+
+def _warn_masked(grader: EndpointGrader, where: str, label: str) -> None:
+    """The service masks header values in its echo (``********``); a placeholder such as
+    ``${AZURE_FUNCTION_KEY}`` is as useless locally. Say so before a run fails on it."""
+    for key, value in (grader.headers or {}).items():
+        if _MASKED.match(value):
+            warnings.warn(
+                f"{label}: {where}.headers.{key}={value!r} is masked in the service's echo; "
+                f"set the real value before running it locally, e.g. "
+                f"criterion.grader.replace(headers={{{key!r}: ...}})",
+                GraderkitWarning,
+                stacklevel=4,
+            )
 
 
 def split_row(row: Mapping[str, Any]) -> EvalRow:

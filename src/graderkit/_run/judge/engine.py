@@ -38,6 +38,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from graderkit._core.judge.endpoint_reply import EndpointReply
 from graderkit._core.judge.reply import ChatFailure, ChatReply
 from graderkit._core.judge.request import is_reasoning_model
 from graderkit._run.judge.accounting import (
@@ -54,12 +55,13 @@ from graderkit._run.judge.retry import RetryPolicy, TransportError, failure_afte
 from graderkit._run.judge.transport import EmbeddingReply, Transport, TransportFactory
 
 if TYPE_CHECKING:
+    from graderkit._run.judge.endpoint_client import EndpointClient
     from graderkit._run.judge.openai_client import HttpBackend
 
 __all__ = ["EmbeddingReply", "ModelEngine", "Transport", "TransportFactory"]
 
-Kind = Literal["chat", "embeddings"]
-R = TypeVar("R", ChatReply, EmbeddingReply)
+Kind = Literal["chat", "embeddings", "endpoint"]
+R = TypeVar("R", ChatReply, EmbeddingReply, EndpointReply)
 _GRACE = 1.0
 """Seconds the engine's own timer waits beyond the transport's timeout before giving up."""
 
@@ -72,6 +74,7 @@ class _LoopState:
     loop: asyncio.AbstractEventLoop
     semaphore: asyncio.Semaphore
     transport: Transport | None = None
+    endpoints: EndpointClient | None = None
     pause_until: float = 0.0
     in_flight: InFlight = field(default_factory=InFlight)
 
@@ -92,6 +95,9 @@ class ModelEngine:
         reasoning_models: decides whether a model name is a reasoning model (default
             [`is_reasoning_model`][graderkit._core.judge.request.is_reasoning_model]).
         rng: the random source for jitter (seed it for reproducible waits).
+        structured_output: send judges the strict ``response_format`` (the service does);
+            ``False`` drops it, for servers that refuse structured output (the developer
+            instruction still asks for the same JSON).
 
     Build one with [`from_env`][graderkit._run.judge.engine.ModelEngine.from_env] and give it to a
     [`Runner`][graderkit.Runner]; here a local fake server stands in for the service.
@@ -122,6 +128,7 @@ class ModelEngine:
         prices: Mapping[str, Price] | None = None,
         reasoning_models: Callable[[str], bool] | None = None,
         rng: random.Random | None = None,
+        structured_output: bool = True,
     ) -> None:
         if concurrency < 1:
             raise ValueError(f"concurrency must be at least 1, got {concurrency}")
@@ -135,6 +142,7 @@ class ModelEngine:
         self.cassette = cassette
         self.ledger = Ledger(prices={**DEFAULT_PRICES, **(prices or {})})
         self._reasoning = reasoning_models or is_reasoning_model
+        self.structured_output = structured_output
         self._rng = rng or random.Random()
         self._state: _LoopState | None = None
         self._writer: BackgroundWriter | None = None
@@ -172,7 +180,8 @@ class ModelEngine:
             mode: the cassette's mode: ``"replay"`` (the default: nothing is sent, so a CI
                 run never spends money by accident) or ``"record"``.
             **options: the other [`ModelEngine`][graderkit._run.judge.engine.ModelEngine] arguments
-                (``concurrency``, ``timeout``, ``retry``, ``prices``, ``reasoning_models``).
+                (``concurrency``, ``timeout``, ``retry``, ``prices``, ``reasoning_models``,
+                ``structured_output``).
         """
         from graderkit._run.judge.openai_client import ClientSettings, OpenAITransport
 
@@ -245,6 +254,36 @@ class ModelEngine:
             "embeddings", body, grader, EmbeddingReply.from_dict, _embed, cached=cached
         )
 
+    async def post_endpoint(
+        self,
+        url: str,
+        body: Mapping[str, Any],
+        *,
+        headers: Mapping[str, str] | None = None,
+        rate_limit: int | None = None,
+        grader: str = "",
+    ) -> EndpointReply | ChatFailure:
+        """One endpoint-grader call (``POST url`` with ``body``), same rules as ``complete``:
+        cassette or cache first, else sent with retries.
+
+        ``headers`` are sent but are no part of the cache key, the cache or a cassette (they
+        usually hold a key); the ledger counts the call under the URL.
+
+        Raises:
+            CassetteMiss: in replay mode, when the cassette lacks this request.
+        """
+
+        async def send(
+            client: EndpointClient, _: Mapping[str, Any], timeout: float
+        ) -> EndpointReply:
+            return await client.post(
+                url, body, headers or {}, timeout=timeout, rate_limit=rate_limit
+            )
+
+        return await self._call(
+            "endpoint", {"endpoint": url, "json": body}, grader, EndpointReply.from_dict, send
+        )
+
     def recall(
         self, kind: Kind, body: Mapping[str, Any], *, grader: str = ""
     ) -> dict[str, Any] | None:
@@ -276,10 +315,12 @@ class ModelEngine:
         writer, self._writer = self._writer, None
         if writer is not None:
             await asyncio.to_thread(writer.close)
-        if state is None or state.transport is None:
+        if state is None or (state.transport is None and state.endpoints is None):
             return
         if state.loop is asyncio.get_running_loop():
-            await state.transport.aclose()
+            for opened in (state.transport, state.endpoints):
+                if opened is not None:
+                    await opened.aclose()
         elif not state.loop.is_closed():
             self._state = state
             raise RuntimeError("aclose() must run in the event loop that opened the connections")
@@ -290,11 +331,11 @@ class ModelEngine:
         body: Mapping[str, Any],
         grader: str,
         decode: Callable[[Mapping[str, Any]], R],
-        send: Callable[[Transport, Mapping[str, Any], float], Awaitable[R]],
+        send: Callable[[Any, Mapping[str, Any], float], Awaitable[R]],
         *,
         cached: bool = True,
     ) -> R | ChatFailure:
-        model = str(body.get("model", ""))
+        model = _model_of(body)
         cached = cached and (self.cache is not None or self.cassette is not None)
         key = request_key(kind, body) if cached else ""
         stored = self._lookup(kind, key, body) if cached else None
@@ -303,7 +344,7 @@ class ModelEngine:
             self._account(grader, model, reply, requests=0, cached=True)
             return reply
         if not cached:
-            outcome, attempts = await self._send(body, send)
+            outcome, attempts = await self._send(kind, body, send)
             self._account(grader, model, outcome, requests=attempts, cached=False)
             return outcome
         return await self._send_once(kind, key, body, grader, send)
@@ -314,7 +355,7 @@ class ModelEngine:
         key: str,
         body: Mapping[str, Any],
         grader: str,
-        send: Callable[[Transport, Mapping[str, Any], float], Awaitable[R]],
+        send: Callable[[Any, Mapping[str, Any], float], Awaitable[R]],
     ) -> R | ChatFailure:
         """Send a cacheable request, or wait for the identical one already in flight.
 
@@ -323,9 +364,9 @@ class ModelEngine:
         duplicate (a dataset with repeated answers asks its judge once per distinct prompt),
         and counts as a cache hit (see [`InFlight`][graderkit._run.judge.in_flight.InFlight]).
         """
-        model = str(body.get("model", ""))
+        model = _model_of(body)
         (outcome, attempts), shared = await self._bind().in_flight.run(
-            key, lambda: self._send(body, send)
+            key, lambda: self._send(kind, body, send)
         )
         if shared:
             self._account(grader, model, outcome, requests=0, cached=True)
@@ -377,7 +418,7 @@ class ModelEngine:
         loop = asyncio.get_running_loop()
         state = self._state
         if state is not None and state.loop is not loop:
-            if state.transport is not None:
+            if state.transport is not None or state.endpoints is not None:
                 raise RuntimeError(
                     "this ModelEngine holds connections opened in another event loop; "
                     "`await engine.aclose()` before that loop ends (e.g. at the end of each "
@@ -390,8 +431,9 @@ class ModelEngine:
 
     async def _send(
         self,
+        kind: Kind,
         body: Mapping[str, Any],
-        send: Callable[[Transport, Mapping[str, Any], float], Awaitable[R]],
+        send: Callable[[Any, Mapping[str, Any], float], Awaitable[R]],
     ) -> tuple[R | ChatFailure, int]:
         state = self._bind()
         error = TransportError("no attempt was made")
@@ -400,7 +442,7 @@ class ModelEngine:
             wait = state.pause_until - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
-            transport = state.transport or self._open(state)  # misconfiguration raises here
+            transport = self._open(state, kind)  # misconfiguration raises here
             try:
                 async with state.semaphore:
                     reply = await _within(
@@ -420,9 +462,23 @@ class ModelEngine:
             await asyncio.sleep(self.retry.delay(attempt, error.retry_after, self._rng))
         return failure_after(error, attempt), attempt
 
-    def _open(self, state: _LoopState) -> Transport:
-        state.transport = self._factory()
+    def _open(self, state: _LoopState, kind: Kind) -> Any:
+        """The loop's model transport, or for ``endpoint`` its HTTP client (opened lazily, so
+        endpoint calls need no model credentials)."""
+        if kind == "endpoint":
+            if state.endpoints is None:
+                from graderkit._run.judge.endpoint_client import EndpointClient
+
+                state.endpoints = EndpointClient(max_connections=self.concurrency)
+            return state.endpoints
+        if state.transport is None:
+            state.transport = self._factory()
         return state.transport
+
+
+def _model_of(body: Mapping[str, Any]) -> str:
+    """The ledger's model for a request: the ``model`` field, or an endpoint call's URL."""
+    return str(body.get("model") or body.get("endpoint") or "")
 
 
 if sys.version_info >= (3, 11):
