@@ -60,7 +60,7 @@ def test_string_messages_are_rendered_and_roles_kept() -> None:
         ]
     )
     body = build_request(grader, {"output_text": "sepsis"}, {"reference_answer": "septic shock"})
-    assert body["messages"] == [
+    assert body["messages"][1:] == [
         {"role": "system", "content": "You grade clinical answers."},
         {"role": "developer", "content": "Be strict."},
         {"role": "user", "content": "Ref: septic shock. Got: sepsis"},
@@ -93,7 +93,7 @@ def test_content_parts_map_to_chat_completions_parts() -> None:
     )
     item = {"url": "https://img/1.png", "n": 7, "clip": "UklGRg=="}
     body = build_request(grader, {"output_text": "a cat"}, item)
-    assert body["messages"] == [
+    assert body["messages"][1:] == [
         {
             "role": "user",
             "content": [
@@ -118,7 +118,7 @@ def test_image_given_only_by_file_id_becomes_a_file_part() -> None:
         ]
     )
     body = build_request(grader, {"output_text": "x"}, {})
-    assert body["messages"][0]["content"] == [{"type": "file", "file": {"file_id": "file-1"}}]
+    assert body["messages"][1]["content"] == [{"type": "file", "file": {"file_id": "file-1"}}]
 
 
 @pytest.mark.parametrize(
@@ -142,7 +142,7 @@ def test_missing_variable_raises_naming_the_path(content: Any) -> None:
 def test_rendering_substitutes_the_values_verbatim(answer: str, reference: str) -> None:
     grader = _score("A: {{ sample.output_text }} | R: {{ item.ref }}")
     body = build_request(grader, {"output_text": answer}, {"ref": reference})
-    assert body["messages"] == [{"role": "user", "content": f"A: {answer} | R: {reference}"}]
+    assert body["messages"][1:] == [{"role": "user", "content": f"A: {answer} | R: {reference}"}]
 
 
 # ---- structured reply -------------------------------------------------------------------
@@ -309,7 +309,7 @@ def test_factory_warns_at_build_time() -> None:
 
 def test_label_model_request() -> None:
     body = build_request(_label(sampling_params={"seed": 3}), {"output_text": "ok"}, {})
-    assert body["messages"] == [{"role": "user", "content": "Length of ok?"}]
+    assert body["messages"][1:] == [{"role": "user", "content": "Length of ok?"}]
     assert body["seed"] == 3
     assert body["response_format"]["json_schema"]["name"] == "label_classification"
 
@@ -320,3 +320,66 @@ def test_request_is_json_serialisable_and_holds_no_credentials() -> None:
     body = build_request(_score(sampling_params={"seed": 1}), {"output_text": "x"}, {})
     text = json.dumps(body)
     assert "api_key" not in text and "Authorization" not in text
+
+
+# ---------------------------------------------------------------- the service's developer message
+
+RECORDED = (
+    'Respond ONLY with a single JSON object matching: {"steps":[{"description":"string",'
+    '"conclusion":"string"}],"result":number}. Do not include any extra text. result must be a '
+    "float in [0.0, 1.0]."
+)
+"""Verbatim from Azure/azure-sdk-for-python sdk/evaluation/azure-ai-evaluation/samples/audio/
+eval_output.json: the first message of the judge's recorded input (range [0, 1])."""
+
+
+def test_score_model_request_starts_with_the_recorded_developer_message() -> None:
+    grader = _score(
+        [
+            {"role": "system", "content": "You grade audio answers."},
+            {"role": "user", "content": "Answer: {{ sample.output_text }}"},
+        ]
+    )
+    body = build_request(grader, {"output_text": "yes"}, {})
+    assert body["messages"] == [
+        {"role": "developer", "content": RECORDED},
+        {"role": "system", "content": "You grade audio answers."},
+        {"role": "user", "content": "Answer: yes"},
+    ]
+
+
+@pytest.mark.parametrize(
+    ("bounds", "written"),
+    [((0, 1), "[0.0, 1.0]"), ((1, 7), "[1.0, 7.0]"), ((-0.5, 2.25), "[-0.5, 2.25]"),
+     ((0, 100), "[0.0, 100.0]")],
+)  # fmt: skip
+def test_the_range_is_written_as_floats(bounds: tuple[float, float], written: str) -> None:
+    grader = gk.score_model("x", model="gpt-4.1", range=bounds, name="j")
+    text = build_request(grader, {"output_text": "x"}, {})["messages"][0]["content"]
+    assert text.endswith(f"result must be a float in {written}.")
+
+
+def test_label_model_gets_the_same_sentence_with_its_labels_in_order() -> None:
+    grader = gk.label_model("x", model="gpt-4.1", labels=["too long", "just right", "too short"],
+                            passing_labels=["just right"], name="l")  # fmt: skip
+    first = build_request(grader, {"output_text": "x"}, {})["messages"][0]
+    assert first == {
+        "role": "developer",
+        "content": 'Respond ONLY with a single JSON object matching: {"steps":[{"description":'
+        '"string","conclusion":"string"}],"result":string}. Do not include any extra text. '
+        "result must be one of: too long, just right, too short.",
+    }
+
+
+def test_structured_output_can_be_dropped_for_servers_that_refuse_it() -> None:
+    grader = _score("Rate {{ sample.output_text }}")
+    with_format = build_request(grader, {"output_text": "x"}, {})
+    without = build_request(grader, {"output_text": "x"}, {}, structured=False)
+    assert "response_format" in with_format and "response_format" not in without
+    assert without["messages"] == with_format["messages"]
+    assert without["messages"][0]["role"] == "developer"
+
+
+def test_an_evals_only_role_is_sent_as_given() -> None:
+    grader = _score([{"role": "critic", "content": "Rate {{ sample.output_text }}"}])
+    assert build_request(grader, {"output_text": "x"}, {})["messages"][1]["role"] == "critic"

@@ -172,6 +172,9 @@ ITEM: dict[str, Any] = {
     "pair": ("a", "b"),
     "flags": {"ok": True, "none": None, "zero": 0, "empty": ""},
     "n": 3,
+    "nested": '{"a": "{\\"b\\": 1}"}',
+    "number_text": "12",
+    "broken": '{"a": ',
 }
 
 
@@ -186,6 +189,23 @@ ITEM: dict[str, Any] = {
         pytest.param(V("item", "flags", "empty"), "", id="falsy-empty"),
         pytest.param(V("sample", "output_tools", 0, "function", "name"), "lookup", id="tool"),
         pytest.param(V("item", "flags"), ITEM["flags"], id="dict-value"),
+        pytest.param(
+            V("sample", "output_tools", 0, "function", "arguments", "symbols"),
+            ["A"],
+            id="into-a-json-string",
+        ),
+        pytest.param(
+            V("sample", "output_tools", 0, "function", "arguments", "symbols", 0),
+            "A",
+            id="into-a-json-string-then-index",
+        ),
+        pytest.param(V("sample", "output_text", "name"), "Ada", id="into-json-text"),
+        pytest.param(
+            V("sample", "output_tools", 0, "function", "arguments"),
+            '{"symbols": ["A"]}',
+            id="the-json-string-itself-stays-a-string",
+        ),
+        pytest.param(V("item", "nested", "a", "b"), 1, id="json-inside-json"),
     ],
 )
 def test_resolve_found(variable: Variable, expected: Any) -> None:
@@ -230,12 +250,20 @@ def test_resolve_found(variable: Variable, expected: Any) -> None:
             V("item", "n", "k"), "item.n.k: item.n is an int, which has no key 'k'", id="on-int"
         ),
         pytest.param(
-            V("sample", "output_tools", 0, "function", "arguments", "symbols"),
-            "sample.output_tools[0].function.arguments is a string (JSON strings are not parsed)",
-            id="no-json-auto-parse",
+            V("sample", "output_tools", 0, "function", "arguments", "missing"),
+            "sample.output_tools[0].function.arguments.missing: key 'missing' not found in "
+            "sample.output_tools[0].function.arguments",
+            id="missing-key-inside-a-json-string",
         ),
         pytest.param(
-            V("sample", "output_text", "name"), "(JSON strings are not parsed)", id="json-text"
+            V("item", "broken", "a"),
+            "item.broken is a string that does not parse as JSON, which has no key 'a'",
+            id="invalid-json-string",
+        ),
+        pytest.param(
+            V("item", "number_text", "a"),
+            "item.number_text is a string, which has no key 'a'",
+            id="json-scalar-string",
         ),
     ],
 )

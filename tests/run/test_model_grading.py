@@ -124,8 +124,10 @@ def test_the_request_is_the_one_the_service_would_send(server: FakeOpenAI) -> No
     (request,) = server.requests
     body = request.body
     wire = gk.to_openai(grader)
-    assert body["messages"][0] == wire["input"][0]  # the rubric, verbatim
-    assert body["messages"][1] == {
+    assert body["messages"][0]["role"] == "developer"  # the service's format instruction
+    assert body["messages"][0]["content"].startswith("Respond ONLY with a single JSON object")
+    assert body["messages"][1] == wire["input"][0]  # the rubric, verbatim
+    assert body["messages"][2] == {
         "role": "user",
         "content": "Reference Answer: septic shock. Model's Answer: septic shock",
     }
@@ -143,7 +145,7 @@ def test_image_grader_sends_the_image_and_reasoning_effort(server: FakeOpenAI) -
         result = runner.grade(grader, "x = 2", {"image_url": "https://example.com/fig1.png"})
     assert result.reward == 0.0 and result.ok
     (request,) = server.requests
-    parts = request.body["messages"][0]["content"]
+    parts = request.body["messages"][1]["content"]
     assert parts[0] == {"type": "text", "text": "Does the answer x = 2 match the figure?"}
     assert parts[1] == {
         "type": "image_url",

@@ -1,7 +1,8 @@
 """The chat-completions request a model grader sends, built the way the service builds it.
 
 A ``score_model`` or ``label_model`` grader becomes one ``POST /v1/chat/completions`` body:
-every message rendered against (sample, item), a strict structured reply
+the service's own **developer** message asking for the reply format (recorded on Azure), then
+every message of the grader rendered against (sample, item), a strict structured reply
 ``{"steps": [{"description", "conclusion"}], "result": ...}`` asked for with
 ``response_format``, and the grader's ``sampling_params`` mapped onto the API's fields with the
 service's defaults. Each inference about the service lives in one named function below; the
@@ -11,8 +12,10 @@ Examples:
     >>> import graderkit as gk
     >>> judge = gk.score_model("Is {{ sample.output_text }} right?", model="gpt-4.1", name="j")
     >>> body = build_request(judge, {"output_text": "4"}, {})
-    >>> body["messages"], body["temperature"], body["max_completion_tokens"]
-    ([{'role': 'user', 'content': 'Is 4 right?'}], 1, 4096)
+    >>> [m["role"] for m in body["messages"]], body["messages"][1]["content"]
+    (['developer', 'user'], 'Is 4 right?')
+    >>> body["temperature"], body["max_completion_tokens"]
+    (1, 4096)
     >>> body["response_format"]["json_schema"]["schema"]["required"]
     ['steps', 'result']
 """
@@ -40,7 +43,9 @@ __all__ = [
     "ModelGrader",
     "build_request",
     "build_warnings",
+    "chat_role",
     "content_part",
+    "developer_instruction",
     "is_reasoning_model",
     "render_messages",
     "response_format",
@@ -201,6 +206,40 @@ def response_format(grader: ModelGrader) -> dict[str, Any]:
     return {"type": "json_schema", "json_schema": {"name": name, "strict": True, "schema": schema}}
 
 
+_REPLY_SHAPE = '{"steps":[{"description":"string","conclusion":"string"}],"result":'
+
+
+def developer_instruction(grader: ModelGrader) -> dict[str, str]:
+    """The developer message the service puts before a model grader's own messages.
+
+    Parity [OBS-AZ] for score_model: Azure's recorded eval output item
+    (azure-sdk-for-python ``samples/audio/eval_output.json``) shows the judge's input starting
+    with exactly this text, the range written as floats (``[0.0, 1.0]`` for range ``[0, 1]``).
+    Parity [INF] for label_model, by analogy: the same sentence with ``"result":string`` and
+    ``result must be one of: `` followed by the labels, comma-separated, in the grader's order.
+
+    Examples:
+        >>> import graderkit as gk
+        >>> judge = gk.score_model("Rate it.", model="gpt-4.1", range=(0, 10), name="j")
+        >>> print(developer_instruction(judge)["content"])
+        Respond ONLY with a single JSON object matching: {"steps":[{"description":"string","conclusion":"string"}],"result":number}. Do not include any extra text. result must be a float in [0.0, 10.0].
+        >>> tone = gk.label_model("Tone?", model="gpt-4.1", labels=["polite", "rude"],
+        ...                       passing_labels=["polite"], name="tone")
+        >>> developer_instruction(tone)["content"].split("text. ")[1]
+        'result must be one of: polite, rude.'
+    """
+    if isinstance(grader, ScoreModelGrader):
+        lo, hi = grader.bounds
+        shape, rule = "number", f"result must be a float in [{float(lo)!r}, {float(hi)!r}]."
+    else:
+        shape, rule = "string", f"result must be one of: {', '.join(grader.labels)}."
+    text = (
+        f"Respond ONLY with a single JSON object matching: {_REPLY_SHAPE}{shape}}}. "
+        f"Do not include any extra text. {rule}"
+    )
+    return {"role": "developer", "content": text}
+
+
 def _number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(float(value))
 
@@ -239,9 +278,11 @@ def render_messages(
 ) -> list[dict[str, Any]]:
     """The grader's messages as chat-completions messages, every template rendered.
 
-    Parity [OBS] (CB-IMG: the recorded grader input equals the user's messages after
-    templating): roles are sent as given, no hidden instruction is added, string content stays a
-    string, and a single content part or a list of parts becomes a list of parts.
+    Parity [OBS] (CB-IMG, and Azure's recorded judge input after the developer message):
+    roles are sent as given (see [`chat_role`][graderkit._core.judge.request.chat_role]),
+    string content stays a string, and a single content part or a list of parts becomes a list
+    of parts (the service's record shows parts flattened to ``<image>URL</image>`` text; we read
+    that as its display, not what the judge is sent [INF]).
 
     Raises:
         MissingVariable: when a template variable does not resolve.
@@ -255,8 +296,23 @@ def render_messages(
         else:
             parts = content if isinstance(content, tuple) else (content,)
             rendered = [content_part(part, sample, item) for part in parts]
-        out.append({"role": message.role, "content": rendered})
+        out.append({"role": chat_role(message.role), "content": rendered})
     return out
+
+
+def chat_role(role: str) -> str:
+    """The chat-completions role a grader message is sent with: the role as given.
+
+    Parity [INF]: an Evals criterion may carry any role string on a simple message (the SDK
+    allows it); what the service then sends its judge is undocumented, so graderkit sends the
+    role unchanged (an OpenAI server refuses an unknown role, which shows up as
+    ``model_grader_server_error`` with the server's message).
+
+    Examples:
+        >>> chat_role("developer"), chat_role("critic")
+        ('developer', 'critic')
+    """
+    return role
 
 
 def build_request(
@@ -265,6 +321,7 @@ def build_request(
     item: Mapping[str, Any],
     *,
     reasoning: bool | None = None,
+    structured: bool = True,
 ) -> dict[str, Any]:
     """The chat-completions request body for one (sample, item).
 
@@ -274,18 +331,23 @@ def build_request(
         item: the ``item`` namespace.
         reasoning: whether the judge is a reasoning model (default:
             [`is_reasoning_model`][graderkit._core.judge.request.is_reasoning_model]).
+        structured: include the strict ``response_format`` (the service does); ``False`` for
+            servers that refuse structured output.
 
     Returns:
         ``{"model", "messages", "response_format", "max_completion_tokens", ...}``, ready for
-        ``POST /v1/chat/completions``; it never contains credentials.
+        ``POST /v1/chat/completions``; ``messages`` starts with the
+        [`developer_instruction`][graderkit._core.judge.request.developer_instruction]; it
+        never contains credentials.
 
     Raises:
         MissingVariable: when a template variable does not resolve.
     """
     is_reasoning = is_reasoning_model(grader.model) if reasoning is None else reasoning
-    return {
+    body: dict[str, Any] = {
         "model": grader.model,
-        "messages": render_messages(grader.input, sample, item),
-        "response_format": response_format(grader),
-        **sampling_fields(grader.sampling_params, reasoning=is_reasoning),
+        "messages": [developer_instruction(grader), *render_messages(grader.input, sample, item)],
     }
+    if structured:
+        body["response_format"] = response_format(grader)
+    return {**body, **sampling_fields(grader.sampling_params, reasoning=is_reasoning)}

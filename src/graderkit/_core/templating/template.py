@@ -21,6 +21,7 @@ Examples:
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -31,6 +32,7 @@ __all__ = [
     "MissingVariable",
     "Template",
     "Variable",
+    "json_container",
     "parse_template",
     "render",
     "render_text",
@@ -311,10 +313,12 @@ def resolve(variable: Variable, sample: Mapping[str, Any], item: Mapping[str, An
 
     Parity decisions [INF]: a ``str`` key looks up a mapping; an ``int`` index reads a list or
     tuple (out of range is missing); anything else (a key on a list, an index on a dict,
-    anything on ``None``, a string or a number) is missing. JSON strings are **not** parsed while
-    walking: ``sample.output_tools[0].function.arguments.symbols`` is missing because
-    ``arguments`` is a JSON string. Part B section 2 says whether the service auto-parses such
-    strings is unknown; this is our inference and the one place to change it (`_compile_getter`
+    anything on ``None`` or a number) is missing. A step that meets a **string** continues into
+    it when the string parses as a JSON object or array (see
+    [`json_container`][graderkit._core.templating.template.json_container]):
+    ``sample.output_tools[0].function.arguments.symbols`` reads ``symbols`` from the JSON
+    ``arguments`` [OBS, indirect: the cookbook's tool-calling eval ran it without errors]; any
+    other string ends the walk (missing). This is the one place to change it (`_compile_getter`
     is a fast path that defers to this function for anything but plain dicts and lists).
 
     Args:
@@ -331,9 +335,13 @@ def resolve(variable: Variable, sample: Mapping[str, Any], item: Mapping[str, An
     Examples:
         >>> resolve(Variable.of("item", "a", 1), sample={}, item={"a": ["x", "y"]})
         'y'
+        >>> resolve(Variable.of("item", "args", "city"), sample={}, item={"args": '{"city": "Oslo"}'})
+        'Oslo'
     """
     value: Any = item if variable.namespace == "item" else sample
     for step in variable.path:
+        if isinstance(value, str):
+            value = json_container(value)
         if isinstance(step, str):
             found = isinstance(value, Mapping) and step in value
         else:
@@ -342,6 +350,27 @@ def resolve(variable: Variable, sample: Mapping[str, Any], item: Mapping[str, An
             raise MissingVariable(variable, _missing_reason(variable, sample, item))
         value = value[step]
     return value
+
+
+def json_container(text: str) -> Any:
+    """``text`` parsed, when it is a JSON object or array; else ``text`` itself.
+
+    What a template path step does on meeting a string (see
+    [`resolve`][graderkit._core.templating.template.resolve]): tool-call ``arguments`` and other
+    JSON strings are walked into as their parsed value. Only objects and arrays count (a string
+    such as ``"12"`` stays a string), as for ``sample.output_json``.
+
+    Examples:
+        >>> json_container('{"symbols": ["AAPL"]}'), json_container("12"), json_container("[1")
+        ({'symbols': ['AAPL']}, '12', '[1')
+    """
+    if text.lstrip()[:1] not in ("{", "["):
+        return text
+    try:
+        parsed = json.loads(text)
+    except ValueError:
+        return text
+    return parsed if isinstance(parsed, (dict, list)) else text
 
 
 class _Never:
@@ -380,6 +409,8 @@ def _missing_reason(variable: Variable, sample: Mapping[str, Any], item: Mapping
     value: Any = item if variable.namespace == "item" else sample
     where: str = variable.namespace
     for step in variable.path:
+        if isinstance(value, str):
+            value = json_container(value)
         if isinstance(step, str) and isinstance(value, Mapping):
             if step not in value:
                 return f"key {step!r} not found in {where}"
@@ -398,7 +429,8 @@ def _missing_reason(variable: Variable, sample: Mapping[str, Any], item: Mapping
 
 def _kind(value: Any) -> str:
     if isinstance(value, str):
-        return "a string" + (" (JSON strings are not parsed)" if value[:1] in ("{", "[") else "")
+        looks_like_json = value.lstrip()[:1] in ("{", "[")
+        return "a string" + (" that does not parse as JSON" if looks_like_json else "")
     if isinstance(value, Mapping):
         return "an object"
     if isinstance(value, (list, tuple)):

@@ -65,7 +65,13 @@ async def grade_model_grader(
     """
     start = time.perf_counter()
     try:
-        body = build_request(grader, sample, item, reasoning=engine.is_reasoning(grader.model))
+        body = build_request(
+            grader,
+            sample,
+            item,
+            reasoning=engine.is_reasoning(grader.model),
+            structured=engine.structured_output,
+        )
     except MissingVariable as exc:
         result = missing_variable(grader, exc)
     else:
