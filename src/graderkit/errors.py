@@ -65,7 +65,7 @@ class InvalidGrader(GraderkitError, ValueError):
         >>> gk.label_model("Is {{ sample.output_text }} right?", model="gpt-4.1",
         ...                labels=["yes", "no"], passing_labels=["maybe"], name="judge")
         Traceback (most recent call last):
-        graderkit.errors.InvalidGrader: label_model 'judge': passing_labels must be a subset of...
+        graderkit.errors.InvalidGrader: label_model 'judge': passing_labels=['maybe'] must be a subset of...
         >>> err = gk.InvalidGrader("string_check 'exact'", "operation", "neq", "is not valid")
         >>> str(err), isinstance(err, ValueError)
         ("string_check 'exact': operation='neq' is not valid", True)

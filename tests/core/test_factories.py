@@ -71,7 +71,7 @@ BAD_BUILDS = [
     ),
     pytest.param(
         lambda: gk.label_model("x", model="m", labels=["a", "a"], passing_labels=["a"], name="l"),
-        "labels must be distinct",
+        "labels=['a', 'a'] must be distinct",
         id="duplicate-labels",
     ),
     pytest.param(

@@ -182,10 +182,10 @@ BAD: list[Any] = [
         id="image-tag-on-score-model",
     ),
     pytest.param(
-        {**_sm(), "id": "j-6b90ecbd"},
+        {"type": "multi", "graders": {"j": {**_sm(), "id": "j-6b90ecbd"}}, "calculate_output": "j"},
         gk.InvalidGrader,
-        "id='j-6b90ecbd' is added by the service when it stores a criterion",
-        id="service-echoed-id",
+        "graders.j.id='j-6b90ecbd' is added by the service when it stores a criterion",
+        id="service-echoed-id-inside-a-multi",
     ),
     pytest.param(_sm(range=[0, 1, 2]), gk.InvalidGrader, "range=[0, 1, 2]", id="range-of-three"),
     pytest.param(_sm(range=[1, 0]), gk.InvalidGrader, "min < max", id="range-reversed"),
@@ -205,7 +205,7 @@ BAD: list[Any] = [
             "passing_labels": ["b"],
         },
         gk.InvalidGrader,
-        "passing_labels must be a subset",
+        "passing_labels=['b'] must be a subset",
         id="label-subset",
     ),
     pytest.param(

@@ -153,3 +153,34 @@ def test_loaded_graders_never_warn_for_second_round_fields() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         gk.from_openai(ENDPOINT)
+
+
+ECHOED_CRITERION = {
+    "name": "Push Notification Summary Grader",
+    "id": "Push Notification Summary Grader-9b876f24-4762-4be9-aff4-db7a9b31c673",
+    "type": "label_model",
+    "model": "o3-mini",
+    "input": [{"type": "message", "role": "user",
+               "content": {"type": "input_text", "text": "Summary: {{sample.output_text}}"}}],
+    "passing_labels": ["correct"],
+    "labels": ["correct", "incorrect"],
+    "sampling_params": None,
+}  # fmt: skip
+"""Shaped like the stored criterion in OpenAI's API reference (openapi.documented.yml)."""
+
+
+def test_a_criterion_as_the_service_returns_it_loads_and_compiles_clean() -> None:
+    grader = gk.from_openai(json.dumps(ECHOED_CRITERION))
+    assert grader.service_echo == {"id": ECHOED_CRITERION["id"], "sampling_params": None}
+    assert json.dumps(grader.wire()) == json.dumps(ECHOED_CRITERION)  # the echo round-trips
+    compiled = gk.to_openai(grader, "evals")
+    assert "id" not in compiled and "sampling_params" not in compiled
+    assert gk.from_openai(compiled).service_echo == {}
+    assert "id" not in grader.replace(name="renamed").wire()  # a new grader drops the echo
+
+
+def test_a_null_outside_a_service_echo_is_refused_with_the_fix() -> None:
+    request = {k: v for k, v in ECHOED_CRITERION.items() if k != "id"}
+    with pytest.raises(gk.InvalidGrader) as info:
+        gk.from_openai(request)
+    assert "sampling_params=None is null; omit the field instead" in str(info.value)

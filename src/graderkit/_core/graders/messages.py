@@ -9,6 +9,7 @@ from pydantic import (
     Field,
     PrivateAttr,
     SerializerFunctionWrapHandler,
+    StrictInt,
     field_validator,
     model_serializer,
     model_validator,
@@ -109,6 +110,7 @@ class InputImage(WireModel):
         {'type': 'input_image', 'image_url': '{{ item.image_url }}', 'detail': 'low'}
     """
 
+    NULLABLE = frozenset({"file_id"})
     type: Literal["input_image"] = "input_image"
     image_url: TemplateText
     detail: Literal["high", "low", "auto"] | None = None
@@ -248,14 +250,17 @@ class SamplingParams(WireModel):
         {'seed': 42, 'temperature': 0}
     """
 
-    seed: int | None = None
+    NULLABLE = frozenset(
+        {"seed", "top_p", "temperature", "max_completions_tokens", "reasoning_effort", "max_tokens"}
+    )
+    seed: StrictInt | None = None
     top_p: Number | None = None
     temperature: Number | None = None
-    max_completions_tokens: Annotated[int, Field(ge=1)] | None = None
+    max_completions_tokens: Annotated[StrictInt, Field(ge=1)] | None = None
     reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh", "max"] | None = (
         None
     )
-    max_tokens: Annotated[int, Field(ge=1)] | None = None
+    max_tokens: Annotated[StrictInt, Field(ge=1)] | None = None
     """Legacy spelling seen in older guide examples; kept as given."""
 
 

@@ -11,7 +11,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, StrictInt, field_validator, model_validator
+from pydantic import Field, PrivateAttr, StrictInt, field_validator, model_validator
 from typing_extensions import Self
 
 from graderkit._core.formula.arithmetic import Arithmetic
@@ -63,6 +63,33 @@ class GraderBase(WireModel, Arithmetic):
 
     type: str
     name: str | None = None
+    _echo: dict[str, Any] = PrivateAttr(default_factory=dict)
+
+    @property
+    def service_echo(self) -> dict[str, Any]:
+        """Fields the service added when it stored this grader as a criterion (``id``,
+        ``grdr_id``, ``inactive_at``, ...), as loaded: kept by ``wire()`` (so the echo
+        round-trips), left out by [`to_openai`][graderkit.to_openai] and by ``replace``.
+
+        Examples:
+            >>> import graderkit as gk
+            >>> echo = {"type": "string_check", "name": "x", "id": "x-1b2c", "input": "a",
+            ...         "reference": "a", "operation": "eq"}
+            >>> g = gk.from_openai(echo)
+            >>> g.service_echo, "id" in gk.to_openai(g), g.wire() == echo
+            ({'id': 'x-1b2c'}, False, True)
+        """
+        return dict(self._echo)
+
+    def wire(self) -> dict[str, Any]:
+        """The JSON object for this grader: its fields, and any service echo it was loaded with
+        (in the order loaded)."""
+        out = super().wire()
+        if not self._echo:
+            return out
+        merged = {**out, **self._echo}
+        order = [k for k in (self._order or ()) if k in merged]
+        return {k: merged[k] for k in [*order, *(k for k in merged if k not in order)]}
 
     @property
     def label(self) -> str:
@@ -93,10 +120,12 @@ class GraderBase(WireModel, Arithmetic):
         return tuple(seen.values())
 
     def replace(self, **changes: Any) -> Self:
-        """A validated copy with some fields changed, e.g. ``g.replace(pass_threshold=0.8)``."""
+        """A validated copy with some fields changed, e.g. ``g.replace(pass_threshold=0.8)``;
+        ``None`` removes an optional field (``g.replace(pass_threshold=None)``)."""
         from graderkit._core.graders.problems import build_model
 
-        data = {**{k: getattr(self, k) for k in self.model_fields_set}, **changes}
+        merged = {**{k: getattr(self, k) for k in self.model_fields_set}, **changes}
+        data = {k: v for k, v in merged.items() if v is not None}
         return build_model(type(self), data, label=self.label)
 
     def __repr__(self) -> str:
@@ -243,12 +272,17 @@ class LabelModelGrader(GraderBase):
     @model_validator(mode="after")
     def _subset(self) -> LabelModelGrader:
         if len(set(self.labels)) != len(self.labels):
-            raise ValueError(f"labels must be distinct; got {list(self.labels)}")
+            repeated = sorted({lab for lab in self.labels if self.labels.count(lab) > 1})
+            raise InvalidGrader(
+                "", ".labels", list(self.labels), f"must be distinct; {repeated} repeat"
+            )
         extra = [lab for lab in self.passing_labels if lab not in self.labels]
         if extra:
-            raise ValueError(
-                f"passing_labels must be a subset of labels {list(self.labels)}; "
-                f"{extra} are not labels"
+            raise InvalidGrader(
+                "",
+                ".passing_labels",
+                list(self.passing_labels),
+                f"must be a subset of labels {list(self.labels)}; {extra} are not labels",
             )
         return self
 

@@ -33,9 +33,9 @@ MISPLACED: dict[str, str] = {
     "score_model by mistake; no SDK declares it there): remove it",
     "max_rps": "is the service's echo of an endpoint grader's rate_limit: rename it to rate_limit",
     **{
-        field: "is added by the service when it stores a criterion (an echo, never sent): "
-        "remove it, or load the whole exported eval with `graderkit evals migrate`, which "
-        "keeps it as metadata"
+        field: "is added by the service when it stores a criterion (an echo, never sent); "
+        "graderkit keeps it as metadata only on a top-level criterion "
+        "(grader.service_echo): remove it here"
         for field in ECHO_FIELDS
     },
 }

@@ -3,7 +3,9 @@
 
 Round-trips are lossless: ``to_openai(from_openai(x)) == x`` for every valid grader ``x``.
 Fields present are kept; optional fields absent are not invented. The one deliberate change is
-``operation: "neq"`` (the guide's prose spelling), which loads as ``ne`` with a warning.
+``operation: "neq"`` (the guide's prose spelling), which loads as ``ne`` with a warning. A
+criterion exactly as the service returns it (with ``id``, ``grdr_id``, ...) loads too; its
+echo-only fields stay in ``wire()`` and are left out by ``to_openai``.
 """
 
 from __future__ import annotations
@@ -24,11 +26,19 @@ from graderkit._core.graders.models import (
     ScoreModelGrader,
     is_loopback_url,
 )
-from graderkit._core.graders.problems import build_model, suggest
+from graderkit._core.graders.problems import ECHO_FIELDS, build_model, suggest
 from graderkit._core.graders.wiremodel import remember_order
 from graderkit.errors import _NO_VALUE, GraderkitWarning, InvalidGrader
 
-__all__ = ["TARGETS", "Target", "check_target", "from_openai", "to_json", "to_openai"]
+__all__ = [
+    "TARGETS",
+    "Target",
+    "check_target",
+    "from_openai",
+    "split_service_echo",
+    "to_json",
+    "to_openai",
+]
 
 Target = Literal["fine_tuning", "evals"]
 TARGETS: tuple[str, ...] = ("fine_tuning", "evals")
@@ -72,10 +82,40 @@ def from_openai(data: Mapping[str, Any] | str | bytes) -> GraderBase:
     if not isinstance(data, Mapping):
         raise InvalidGrader("<json>", "", data, "must be a JSON object with a 'type'")
     root = _label(data)
-    grader = _load(data, path="", label=root)
+    body, echo = split_service_echo(data)
+    grader = _load(body, path="", label=root)
     remember_order(grader, data)
+    grader._echo = echo
     _warn(grader)
     return grader
+
+
+def split_service_echo(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split a grader as the service returns it into (the grader's JSON, the echo-only part).
+
+    Parity [OBS/OBS-AZ]: a stored Evals criterion comes back with ``id``
+    (``<name>-<uuid>``) and, on Azure, ``grdr_id``, ``created_at``, ``inactive_at`` and the like
+    ([`ECHO_FIELDS`][graderkit._core.graders.problems.ECHO_FIELDS]); in such an echo a ``null``
+    stands for an absent field (OpenAI's API reference echoes ``"sampling_params": null`` on a
+    label_model) and an endpoint's ``rate_limit`` comes back as ``max_rps``. A grader with none
+    of the echo fields is returned unchanged (its nulls are then refused, as the SDK's request
+    types refuse them).
+
+    Examples:
+        >>> split_service_echo({"type": "label_model", "id": "l-9b87", "sampling_params": None})
+        ({'type': 'label_model'}, {'id': 'l-9b87', 'sampling_params': None})
+    """
+    if not any(key in ECHO_FIELDS for key in data):
+        return dict(data), {}
+    endpoint = data.get("type") == "endpoint"
+    body: dict[str, Any] = {}
+    echo: dict[str, Any] = {}
+    for key, value in data.items():
+        if key in ECHO_FIELDS or value is None or (endpoint and key == "max_rps"):
+            echo[key] = value
+        else:
+            body[key] = value
+    return body, echo
 
 
 def _warn(grader: GraderBase) -> None:
@@ -231,7 +271,10 @@ def to_openai(grader: GraderBase, target: Target = "fine_tuning") -> dict[str, A
         {'type': 'string_check', 'name': 'yes', 'input': '{{sample.output_text}}', 'reference': 'yes', 'operation': 'eq'}
     """
     check_target(grader, target)
-    return grader.wire()
+    payload = grader.wire()
+    for key in grader.service_echo:
+        payload.pop(key, None)
+    return payload
 
 
 def to_json(grader: GraderBase, target: Target = "fine_tuning", *, indent: int | None = 2) -> str:

@@ -7,9 +7,9 @@ given (in JSON, or explicitly by a factory). Absent optional fields are never in
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, StrictFloat, StrictInt
+from pydantic import BaseModel, ConfigDict, PrivateAttr, StrictFloat, StrictInt, model_validator
 
 __all__ = ["Number", "WireModel", "remember_order"]
 
@@ -29,6 +29,28 @@ class WireModel(BaseModel):
     )
 
     _order: tuple[str, ...] | None = PrivateAttr(default=None)
+
+    NULLABLE: ClassVar[frozenset[str]] = frozenset()
+    """Fields whose JSON may be ``null`` (the SDK types them nullable); every other optional
+    field must be a value or absent."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_null(cls, data: Any) -> Any:
+        """Parity [SDK types]: ``"name": null`` is not "no name"; the SDK's request types
+        declare these fields non-nullable, so a null is refused with the fix (omit it)."""
+        if isinstance(data, Mapping):
+            for key, value in data.items():
+                if value is None and key in cls.model_fields and key not in cls.NULLABLE:
+                    from graderkit.errors import InvalidGrader
+
+                    raise InvalidGrader(
+                        "",
+                        f".{key}",
+                        None,
+                        "is null; omit the field instead (null is not one of its values)",
+                    )
+        return data
 
     def model_post_init(self, context: Any, /) -> None:
         # A discriminator (``type`` with a non-None default) is always part of the JSON, even

@@ -36,8 +36,7 @@ from graderkit._core.graders.models import (
     PythonGrader,
     ScoreModelGrader,
 )
-from graderkit._core.graders.problems import ECHO_FIELDS
-from graderkit._core.graders.wire import check_target, from_openai
+from graderkit._core.graders.wire import check_target, from_openai, split_service_echo
 from graderkit._core.grading.local_grading import passed_for
 from graderkit._core.results.grade_result import GradeResult
 from graderkit.errors import _NO_VALUE, GraderkitWarning, InvalidGrader
@@ -226,25 +225,17 @@ def load_eval(data: Mapping[str, Any] | str | bytes) -> EvalDefinition:
 def split_echo(entry: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Split a criterion as the service returns it into (grader JSON, echo-only fields).
 
-    Parity [OBS-AZ]: a stored criterion comes back with ``id`` (``<name>-<uuid>``) and, on
-    Azure, ``grdr_id``, ``created_at``, ``inactive_at`` and the like
-    ([`ECHO_FIELDS`][graderkit._core.graders.problems.ECHO_FIELDS]); an endpoint grader's
-    ``rate_limit`` comes back as ``max_rps``. The echo-only fields go to the second dict;
-    ``max_rps`` becomes ``rate_limit`` again (kept in the echo too).
+    The split is [`split_service_echo`][graderkit._core.graders.wire.split_service_echo]'s;
+    for a local run an endpoint's echoed ``max_rps`` becomes ``rate_limit`` again (it stays in
+    the echo too) [OBS-AZ].
 
     Examples:
         >>> split_echo({"type": "endpoint", "url": "https://g.example.com", "max_rps": 5,
         ...             "id": "e-1", "inactive_at": None})
         ({'type': 'endpoint', 'url': 'https://g.example.com', 'rate_limit': 5}, {'max_rps': 5, 'id': 'e-1', 'inactive_at': None})
     """
-    body: dict[str, Any] = {}
-    echo: dict[str, Any] = {}
-    for key, value in entry.items():
-        if key in ECHO_FIELDS or (key == "max_rps" and entry.get("type") == "endpoint"):
-            echo[key] = value
-        else:
-            body[key] = value
-    if "max_rps" in echo and "rate_limit" not in body:
+    body, echo = split_service_echo(entry)
+    if "max_rps" in echo and "rate_limit" not in body and echo["max_rps"] is not None:
         body["rate_limit"] = echo["max_rps"]
     return body, echo
 
