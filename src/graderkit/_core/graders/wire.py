@@ -139,7 +139,7 @@ def _kind(data: Mapping[str, Any], path: str, label: str) -> type[GraderBase]:
     if "type" not in data:
         raise InvalidGrader(label, where, _NO_VALUE, f"is missing; expected one of {list(KINDS)}")
     kind = data["type"]
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:
         raise InvalidGrader(
             label,
             where,
