@@ -71,7 +71,7 @@ class InputText(WireModel):
     @classmethod
     def from_string(cls, text: str) -> InputText:
         """The part a plain string in a ``content`` list stands for (see
-        [`plain_string_part`][graderkit._core.graders.messages.plain_string_part]).
+        ``plain_string_part``).
 
         Examples:
             >>> import graderkit as gk
@@ -156,7 +156,7 @@ class Message(WireModel):
     inside that list is an ``input_text`` part written back as the string. ``role`` is one of
     ``user``, ``assistant``, ``system`` and ``developer``, except in the simple form
     ``{role, content: string}``, which takes any role string (an Evals criterion allows it;
-    see [`is_simple_message`][graderkit._core.graders.messages.is_simple_message]).
+    see ``is_simple_message`` in ``graderkit._core.graders.messages``).
 
     Examples:
         >>> import graderkit as gk
@@ -223,8 +223,8 @@ def is_simple_message(message: Message) -> bool:
 
     Parity [SDK types]: an Evals ``label_model`` / ``score_model`` criterion accepts any role
     string on such a message (openai-python's ``SimpleInputMessage``); everywhere else the
-    role must be one of [`ROLES`][graderkit._core.graders.messages.ROLES]
-    ([`check_target`][graderkit._core.graders.wire.check_target] refuses the rest).
+    role must be one of ``ROLES``
+    (``check_target`` refuses the rest).
 
     Examples:
         >>> import graderkit as gk

@@ -302,7 +302,7 @@ def endpoint_url_problem(url: str) -> str | None:
 
     Parity [AZ]: Azure's ``EndpointGrader`` takes an ``https`` URL. graderkit also accepts
     ``http`` to a loopback host (``localhost``, ``127.x.x.x``, ``[::1]``) so an endpoint can be
-    tried locally; [`check_target`][graderkit._core.graders.wire.check_target] refuses such a
+    tried locally; ``check_target`` refuses such a
     URL when compiling, since the service would.
 
     Examples:

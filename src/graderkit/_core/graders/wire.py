@@ -95,7 +95,7 @@ def split_service_echo(data: Mapping[str, Any]) -> tuple[dict[str, Any], dict[st
 
     Parity [OBS/OBS-AZ]: a stored Evals criterion comes back with ``id``
     (``<name>-<uuid>``) and, on Azure, ``grdr_id``, ``created_at``, ``inactive_at`` and the like
-    ([`ECHO_FIELDS`][graderkit._core.graders.problems.ECHO_FIELDS]); in such an echo a ``null``
+    (``ECHO_FIELDS`` in ``graderkit._core.graders.problems``); in such an echo a ``null``
     stands for an absent field (OpenAI's API reference echoes ``"sampling_params": null`` on a
     label_model) and an endpoint's ``rate_limit`` comes back as ``max_rps``. A grader with none
     of the echo fields is returned unchanged (its nulls are then refused, as the SDK's request

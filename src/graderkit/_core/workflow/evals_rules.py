@@ -225,7 +225,7 @@ def load_eval(data: Mapping[str, Any] | str | bytes) -> EvalDefinition:
 def split_echo(entry: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Split a criterion as the service returns it into (grader JSON, echo-only fields).
 
-    The split is [`split_service_echo`][graderkit._core.graders.wire.split_service_echo]'s;
+    The split is ``graderkit._core.graders.wire.split_service_echo``'s;
     for a local run an endpoint's echoed ``max_rps`` becomes ``rate_limit`` again (it stays in
     the echo too) [OBS-AZ].
 
