@@ -170,3 +170,10 @@ def test_an_item_json_cannot_hold_is_a_per_sample_flag(server: FakeOpenAI) -> No
         result = runner.grade(_grader(server), "47", {"target": {1, 2}})
     assert list(result.errors) == ["sample_parse_error"]
     assert server.request_count == 0
+
+
+def test_promptfoo_export_refuses_an_endpoint_grader_with_the_reason(server: FakeOpenAI) -> None:
+    from graderkit.integrations.promptfoo import NoPromptfooMapping, to_promptfoo
+
+    with pytest.raises(NoPromptfooMapping, match="webhook assertion posts"):
+        to_promptfoo(_grader(server))

@@ -238,3 +238,16 @@ def test_record_once_then_replay_offline(tmp_path: Path) -> None:
     assert [strip(r) for r in replayed] == [strip(r) for r in recorded]
     assert engine.ledger.total.requests == 0 and engine.ledger.total.cache_hits == len(ROWS)
     assert len(Cassette(tape, mode="replay")) == len(ROWS)
+
+
+def test_structured_output_can_be_dropped_for_servers_that_refuse_it(server: FakeOpenAI) -> None:
+    grader = _load(SPEC / "cookbook-score-model.json")
+    with _runner(server, structured_output=False) as runner:
+        result = runner.grade(grader, "septic shock", {"reference_answer": "septic shock"})
+    with _runner(server) as runner:
+        runner.grade(grader, "septic shock", {"reference_answer": "septic shock"})
+    plain, structured = server.requests
+    assert result.reward == 1.0
+    assert "response_format" not in plain.body and "response_format" in structured.body
+    assert plain.body["messages"] == structured.body["messages"]
+    assert plain.body["messages"][0]["role"] == "developer"

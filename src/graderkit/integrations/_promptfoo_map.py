@@ -117,7 +117,15 @@ def map_grader(grader: GraderBase) -> Mapped:
         return _python(grader)
     if isinstance(grader, ScoreModelGrader):
         return _score_model(grader)
-    raise _none(grader, "type", grader.type, MAPPINGS[grader.type].why)
+    rule = MAPPINGS.get(grader.type)
+    why = rule.why if rule else _ENDPOINT_WHY if grader.type == "endpoint" else "no mapping"
+    raise _none(grader, "type", grader.type, why)
+
+
+_ENDPOINT_WHY = (
+    "promptfoo's webhook assertion posts {output, context} and reads pass/score, not the "
+    "endpoint grader's {sample, item} -> score"
+)
 
 
 def _rule(key: str, assertion: dict[str, Any], **extra: Any) -> Mapped:
