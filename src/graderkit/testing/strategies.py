@@ -26,6 +26,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Literal
 
 from graderkit._core.graders.factories import (
+    endpoint,
     label_model,
     multi,
     score_model,
@@ -77,7 +78,8 @@ def templates() -> st.SearchStrategy[str]:
 
 def _messages() -> st.SearchStrategy[list[dict[str, Any]]]:
     text_part = st.builds(lambda t: {"type": "input_text", "text": t}, templates())
-    content = st.one_of(templates(), st.lists(text_part, min_size=1, max_size=2))
+    parts = st.lists(st.one_of(text_part, templates()), min_size=1, max_size=2)  # plain strings too
+    content = st.one_of(templates(), parts)
     message = st.builds(
         lambda role, c: {"role": role, "content": c},
         st.sampled_from(["system", "developer", "user", "assistant"]),
@@ -89,7 +91,8 @@ def _messages() -> st.SearchStrategy[list[dict[str, Any]]]:
 def leaf_graders(
     *, model_graders: bool = True, thresholds: bool = True
 ) -> st.SearchStrategy[GraderBase]:
-    """Any grader kind allowed inside a multi (model graders and thresholds optional)."""
+    """Any grader kind allowed inside a multi (model graders and thresholds optional;
+    ``model_graders`` also covers endpoint graders, which call out too)."""
     threshold = (st.none() | st.floats(0, 1)) if thresholds else st.none()
     options: list[st.SearchStrategy[GraderBase]] = [
         st.builds(
@@ -126,6 +129,22 @@ def leaf_graders(
                 params,
             )
         )
+        options.append(
+            st.builds(
+                lambda host, n, headers, rate, t: endpoint(
+                    f"https://{host}.example.com/grade",
+                    name=n,
+                    headers=headers,
+                    rate_limit=rate,
+                    pass_threshold=t,
+                ),
+                _KEYS,
+                names(),
+                st.none() | st.dictionaries(_KEYS, st.text(max_size=8), max_size=2),
+                st.none() | st.integers(1, 500),
+                threshold,
+            )
+        )
         labels = st.lists(_KEYS, min_size=1, max_size=4, unique=True)
         options.append(
             labels.flatmap(
@@ -148,7 +167,12 @@ def graders(*, model_graders: bool = True) -> st.SearchStrategy[GraderBase]:
     inner = leaf_graders(model_graders=model_graders, thresholds=False)
     children = st.dictionaries(_KEYS, inner, min_size=1, max_size=3)
     weighted = children.map(lambda d: (d, " + ".join(f"0.5 * {k}" for k in d)))
-    multis = st.builds(lambda kc, n: multi(kc[0], kc[1], name=n), weighted, names())
+    multis = st.builds(
+        lambda kc, n, t: multi(kc[0], kc[1], name=n, pass_threshold=t),
+        weighted,
+        names(),
+        st.none() | st.floats(0, 1),
+    )
     return st.one_of(top, multis)
 
 
