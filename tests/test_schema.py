@@ -310,7 +310,7 @@ INVALID: list[Any] = [
         {"type": "endpoint", "url": "http://grader.example.com/grade"},
         "fine_tuning",
         "url",
-        "does not match '^https://'",
+        "'http://grader.example.com/grade' does not match '^https://",
         id="endpoint-http-url",
     ),
     pytest.param(

@@ -96,7 +96,9 @@ def _second_round_seeds() -> list[dict[str, Any]]:
     multi = {"type": "multi", "name": "both", "pass_threshold": 0.5,
              "graders": {"python": python, "endpoint": endpoint},
              "calculate_output": "(python + endpoint) / 2"}  # fmt: skip
-    return [endpoint, critic, multi]
+    urls = ["https://fn.example.net/api/grade?code=abc", "https://[::1]:8443/g", "HTTPS://a.b/g",
+            "https://a.b/g h", "https://", "http://127.0.0.1:8080/g", "ftp://a.b/g"]  # fmt: skip
+    return [endpoint, critic, multi, *({**endpoint, "url": url} for url in urls)]
 
 
 def seeds() -> list[dict[str, Any]]:

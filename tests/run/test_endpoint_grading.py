@@ -177,3 +177,28 @@ def test_promptfoo_export_refuses_an_endpoint_grader_with_the_reason(server: Fak
 
     with pytest.raises(NoPromptfooMapping, match="webhook assertion posts"):
         to_promptfoo(_grader(server))
+
+
+def test_a_key_in_the_url_query_stays_out_of_cassettes_and_reprs(
+    server: FakeOpenAI, tmp_path: Path
+) -> None:
+    tape = tmp_path / "endpoint.jsonl"
+    grader = gk.endpoint(f"{server.endpoint_url}?code={SECRET}", name="fn")
+    with _runner(server, cassette=tape, mode="record") as runner:
+        assert runner.grade(grader, "47", {"target": 47}).reward == 1.0
+    assert server.requests[0].query == {"code": SECRET}  # sent
+    assert SECRET not in tape.read_text(encoding="utf-8")  # not recorded
+    assert SECRET not in repr(grader) and "code=***" in repr(grader)
+
+
+def test_rate_limit_spaces_the_calls_to_one_url() -> None:
+    """The pacing arithmetic the client sleeps by, on given clock readings."""
+    from graderkit._run.judge.endpoint_client import pace
+
+    slots: dict[str, float] = {}
+    a, b = "https://a.example.com/g", "https://b.example.com/g"
+    waits = [pace(slots, a, 4, now=100.0) for _ in range(3)]
+    assert waits == [0.0, 0.25, 0.5]
+    assert pace(slots, b, 4, now=100.0) == 0.0  # another URL keeps its own pace
+    assert pace(slots, a, 4, now=100.6) == pytest.approx(0.15)  # its slot is at 100.75
+    assert pace(slots, a, 4, now=110.0) == 0.0  # long after: no wait

@@ -1,4 +1,5 @@
-"""Honest reprs: a grader shows as the factory call that builds it, non-default arguments only."""
+"""Honest reprs: a grader shows as the factory call that builds it, non-default arguments only
+(an endpoint's header values are shown as ``***``: they are usually keys)."""
 
 from __future__ import annotations
 
@@ -36,12 +37,23 @@ def grader_repr(grader: GraderBase) -> str:
     args: list[str] = []
     for field in positional:
         if field in grader.model_fields_set:
-            args.append(repr(getattr(grader, field)))
+            args.append(repr(_shown(field, getattr(grader, field))))
     for field in type(grader).model_fields:
         if field in positional or field == "type" or field not in grader.model_fields_set:
             continue
         value = getattr(grader, field)
         if field in defaults and defaults[field] == value:
             continue
-        args.append(f"{field}={value!r}")
+        args.append(f"{field}={_shown(field, value)!r}")
     return f"{factory}({', '.join(args)})"
+
+
+def _shown(field: str, value: Any) -> Any:
+    """An endpoint's secrets stay out of logs: header values and URL query values as ``***``."""
+    if field == "headers" and isinstance(value, dict):
+        return {key: "***" for key in value}
+    if field == "url" and isinstance(value, str):
+        from graderkit._core.graders.models import public_url
+
+        return public_url(value)
+    return value

@@ -25,7 +25,7 @@ import httpx
 from graderkit._core.judge.endpoint_reply import EndpointReply
 from graderkit._run.judge.retry import TransportError, hinted_delay, is_retryable_status
 
-__all__ = ["EndpointClient"]
+__all__ = ["EndpointClient", "pace"]
 
 _DETAILS_LIMIT = 300
 
@@ -94,15 +94,26 @@ class EndpointClient:
     async def _pace(self, url: str, rate_limit: int) -> None:
         """Start calls to ``url`` at most ``rate_limit`` per second (the grader's promise to
         its endpoint, kept locally too)."""
-        now = time.monotonic()
-        slot = max(now, self._next_slot.get(url, now))
-        self._next_slot[url] = slot + 1.0 / rate_limit
-        if slot > now:
-            await asyncio.sleep(slot - now)
+        wait = pace(self._next_slot, url, rate_limit, time.monotonic())
+        if wait > 0:
+            await asyncio.sleep(wait)
 
     async def aclose(self) -> None:
         """Close the pooled connections."""
         await self._client.aclose()
+
+
+def pace(slots: dict[str, float], url: str, rate_limit: int, now: float) -> float:
+    """Seconds to wait before the next call to ``url``, booking its slot in ``slots``.
+
+    Examples:
+        >>> slots: dict[str, float] = {}
+        >>> [pace(slots, "u", 4, now=10.0) for _ in range(3)], pace(slots, "u", 4, now=20.0)
+        ([0.0, 0.25, 0.5], 0.0)
+    """
+    slot = max(now, slots.get(url, now))
+    slots[url] = slot + 1.0 / rate_limit
+    return slot - now
 
 
 def _status_error(response: httpx.Response) -> TransportError:

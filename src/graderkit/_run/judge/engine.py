@@ -38,6 +38,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from graderkit._core.graders.models import public_url
 from graderkit._core.judge.endpoint_reply import EndpointReply
 from graderkit._core.judge.reply import ChatFailure, ChatReply
 from graderkit._core.judge.request import is_reasoning_model
@@ -266,8 +267,9 @@ class ModelEngine:
         """One endpoint-grader call (``POST url`` with ``body``), same rules as ``complete``:
         cassette or cache first, else sent with retries.
 
-        ``headers`` are sent but are no part of the cache key, the cache or a cassette (they
-        usually hold a key); the ledger counts the call under the URL.
+        ``headers`` and the URL's query values are sent but are no part of the cache key, the
+        cache or a cassette (they usually hold a key); the ledger counts the call under the
+        URL (query values masked).
 
         Raises:
             CassetteMiss: in replay mode, when the cassette lacks this request.
@@ -280,9 +282,8 @@ class ModelEngine:
                 url, body, headers or {}, timeout=timeout, rate_limit=rate_limit
             )
 
-        return await self._call(
-            "endpoint", {"endpoint": url, "json": body}, grader, EndpointReply.from_dict, send
-        )
+        key_body = {"endpoint": public_url(url), "json": body}
+        return await self._call("endpoint", key_body, grader, EndpointReply.from_dict, send)
 
     def recall(
         self, kind: Kind, body: Mapping[str, Any], *, grader: str = ""
