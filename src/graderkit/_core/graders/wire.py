@@ -24,7 +24,6 @@ from graderkit._core.graders.models import (
     LabelModelGrader,
     MultiGrader,
     ScoreModelGrader,
-    is_loopback_url,
 )
 from graderkit._core.graders.problems import ECHO_FIELDS, build_model, suggest
 from graderkit._core.graders.wiremodel import remember_order
@@ -240,7 +239,7 @@ def _check_urls(grader: GraderBase, path: str = "") -> None:
     if isinstance(grader, MultiGrader):
         for key, child in grader.graders.items():
             _check_urls(child, f"graders.{key}.")
-    elif isinstance(grader, EndpointGrader) and is_loopback_url(grader.url):
+    elif isinstance(grader, EndpointGrader) and grader.url.startswith("http:"):  # loopback only
         raise InvalidGrader(
             grader.label,
             f"{path}url",
