@@ -88,7 +88,7 @@ def test_imports_point_down_only(path: Path) -> None:
     ("library", "home"),
     [
         ("openai", "_run/judge/openai_client.py"),
-        ("subprocess", "_run/sandbox/supervisor.py"),
+        ("subprocess", "_run/sandbox/template_process.py"),
         ("httpx", "_run/judge/endpoint_client.py"),
     ],
 )

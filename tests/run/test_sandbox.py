@@ -15,7 +15,14 @@ import pytest
 import python_grader_examples as ex
 
 from graderkit._run.sandbox.function_source import source_from_function
-from graderkit._run.sandbox.supervisor import Limits, Outcome, PythonSandbox, isolation
+from graderkit._run.sandbox.supervisor import (
+    Limits,
+    Outcome,
+    PythonSandbox,
+    SandboxUnavailable,
+    UnsandboxedWarning,
+    isolation,
+)
 from graderkit.errors import DETAILS_KEYS, ERROR_FLAGS
 
 EXAMPLES = Path(__file__).parent.parent / "fixtures" / "spec-examples"
@@ -27,16 +34,31 @@ RUNTIME, SERVER, TIMEOUT = (
 NORMAL = "def grade(sample, item):\n    return len(sample['output_text']) / 10\n"
 
 
-@pytest.fixture(scope="module", params=["auto", "none"])
+def sandbox(mode: Any, **kwargs: Any) -> PythonSandbox:
+    """A sandbox in ``mode``; the trusted mode's warning is expected, not an error."""
+    if mode == "none":
+        with pytest.warns(UnsandboxedWarning, match="never for model-written code"):
+            return PythonSandbox(isolation="none", **kwargs)
+    return PythonSandbox(isolation=mode, **kwargs)
+
+
+@pytest.fixture(scope="module", params=["bwrap", "none"])
 def mode(request: pytest.FixtureRequest) -> str:
-    """Each hostile test runs with the strongest confinement here, and with the weakest."""
+    """Behaviour tests run in the default sandbox and in the trusted mode (the same rules)."""
     return str(request.param)
 
 
 @pytest.fixture(scope="module")
 def box(mode: Any) -> Iterator[PythonSandbox]:
-    with PythonSandbox(workers=2, limits=Limits(timeout_s=60), isolation=mode) as sandbox:
-        yield sandbox
+    with sandbox(mode, workers=2, limits=Limits(timeout_s=60)) as box:
+        yield box
+
+
+@pytest.fixture(scope="module")
+def strong() -> Iterator[PythonSandbox]:
+    """The default configuration: what contains hostile code (the trusted mode does not)."""
+    with PythonSandbox(workers=2, limits=Limits(timeout_s=60)) as box:
+        yield box
 
 
 def assert_contained(box: PythonSandbox, hostile: str, flag: str) -> Outcome:
@@ -52,7 +74,8 @@ def assert_contained(box: PythonSandbox, hostile: str, flag: str) -> Outcome:
 
 
 def test_isolation_is_reported() -> None:
-    assert isolation() in ("namespaces", "namespaces-root", "none")
+    assert isolation() == "bwrap"
+    assert PythonSandbox().mode == "bwrap"
 
 
 def test_observed_golden_reward_exactly() -> None:
@@ -158,11 +181,9 @@ def test_flags_and_details_keys_are_the_service_vocabulary() -> None:
 
 
 @pytest.mark.slow
-def test_infinite_loop_times_out_and_the_worker_is_replaced(mode: Any) -> None:
-    with PythonSandbox(workers=1, limits=Limits(timeout_s=1.0), isolation=mode) as sandbox:
-        outcome = assert_contained(
-            sandbox, "def grade(s, i):\n    while True:\n        pass\n", TIMEOUT
-        )
+def test_infinite_loop_times_out_and_the_next_sample_grades(mode: Any) -> None:
+    with sandbox(mode, workers=1, limits=Limits(timeout_s=1.0)) as box:
+        outcome = assert_contained(box, "def grade(s, i):\n    while True:\n        pass\n", TIMEOUT)
     assert "1 s wall-time limit" in str(outcome.errors[TIMEOUT])
 
 
@@ -182,32 +203,37 @@ def test_growing_memory_is_stopped_at_the_limit() -> None:
     assert "0.5 GiB" in str(outcome.errors[SERVER])
 
 
-def test_fork_bomb_is_refused(box: PythonSandbox) -> None:
-    source = "import os\ndef grade(s, i):\n    while True:\n        os.fork()\n"
-    outcome = assert_contained(box, source, RUNTIME)
-    assert "starting processes" in str(outcome.errors[RUNTIME])
+def test_a_sample_cannot_start_processes(strong: PythonSandbox) -> None:
+    # bounded even if the sandbox failed: each child exits at once, 50 forks at most
+    source = (
+        "import os\ndef grade(s, i):\n    for _ in range(50):\n        if os.fork() == 0:\n"
+        "            os._exit(0)\n    return 1.0\n"
+    )
+    outcome = assert_contained(strong, source, RUNTIME)
+    assert "PermissionError: [Errno 1] Operation not permitted" in str(outcome.errors[RUNTIME])
 
 
-def test_subprocess_is_refused(box: PythonSandbox) -> None:
+def test_subprocess_is_refused(strong: PythonSandbox) -> None:
     source = "import subprocess\ndef grade(s, i):\n    subprocess.run(['true'])\n    return 1.0\n"
-    assert_contained(box, source, RUNTIME)
+    outcome = assert_contained(strong, source, RUNTIME)
+    assert "Operation not permitted" in str(outcome.errors[RUNTIME])
 
 
 @pytest.mark.parametrize(
-    "call",
+    ("call", "error"),
     [
-        "socket.socket(socket.AF_INET, socket.SOCK_STREAM).connect(('127.0.0.1', 9))",
-        "socket.create_connection(('93.184.216.34', 80), timeout=2)",
-        "socket.getaddrinfo('localhost', 80)",
-        "socket.socket(socket.AF_UNIX).connect('/var/run/docker.sock')",
-        "__import__('urllib.request').request.urlopen('http://127.0.0.1:9', timeout=2)",
+        ("socket.socket(socket.AF_INET, socket.SOCK_STREAM).connect(('127.0.0.1', 9))", "ConnectionRefusedError"),
+        ("socket.create_connection(('93.184.216.34', 80), timeout=2)", "Network is unreachable"),
+        ("socket.getaddrinfo('example.com', 80)", "gaierror"),
+        ("socket.socket(socket.AF_UNIX).connect('/var/run/docker.sock')", "FileNotFoundError"),
+        ("__import__('urllib.request').request.urlopen('http://93.184.216.34', timeout=2)", "Network is unreachable"),
     ],
-    ids=["tcp", "create-connection", "dns", "unix-path", "urllib"],
+    ids=["loopback", "create-connection", "dns", "unix-path", "urllib"],
 )
-def test_network_is_refused(box: PythonSandbox, call: str) -> None:
+def test_network_is_unreachable(strong: PythonSandbox, call: str, error: str) -> None:
     source = f"import socket\ndef grade(s, i):\n    {call}\n    return 1.0\n"
-    outcome = assert_contained(box, source, RUNTIME)
-    assert "network is disabled" in str(outcome.errors[RUNTIME])
+    outcome = assert_contained(strong, source, RUNTIME)
+    assert error in str(outcome.errors[RUNTIME])
 
 
 def test_socketpair_inside_the_worker_still_works(box: PythonSandbox) -> None:
@@ -220,13 +246,13 @@ def test_socketpair_inside_the_worker_still_works(box: PythonSandbox) -> None:
 
 @pytest.mark.parametrize("where", ["repo", "tmp"])
 def test_writing_outside_the_working_directory_is_refused(
-    box: PythonSandbox, tmp_path: Path, where: str
+    strong: PythonSandbox, tmp_path: Path, where: str
 ) -> None:
     folder = Path(__file__).parent if where == "repo" else tmp_path
     target = folder / f"escaped-{uuid.uuid4().hex}.txt"
     source = f"def grade(s, i):\n    open({str(target)!r}, 'w').write('x')\n    return 1.0\n"
     try:
-        assert_contained(box, source, RUNTIME)
+        assert_contained(strong, source, RUNTIME)
         assert not target.exists()
     finally:
         target.unlink(missing_ok=True)
@@ -243,8 +269,8 @@ def test_writing_outside_the_working_directory_is_refused(
     ],
     ids=["remove", "mkdir", "symlink", "rename", "through-symlink"],
 )
-def test_changing_files_outside_is_refused(box: PythonSandbox, call: str) -> None:
-    assert_contained(box, f"import os\ndef grade(s, i):\n    {call}\n    return 1.0\n", RUNTIME)
+def test_changing_files_outside_is_refused(strong: PythonSandbox, call: str) -> None:
+    assert_contained(strong, f"import os\ndef grade(s, i):\n    {call}\n    return 1.0\n", RUNTIME)
     assert not Path("/opt/graderkit-escape").exists() and not Path("/etc/graderkit-escape").exists()
 
 
@@ -260,6 +286,7 @@ def test_the_working_directory_is_private_and_writable(box: PythonSandbox) -> No
 def test_the_parents_environment_never_reaches_the_grader(
     monkeypatch: pytest.MonkeyPatch, mode: Any
 ) -> None:
+    # the trusted mode passes no environment either, but /proc/<pid>/environ is readable there
     secret = "sk-graderkit-test-secret-0123456789"
     monkeypatch.setenv("OPENAI_API_KEY", secret)
     source = f"""
@@ -274,12 +301,14 @@ def grade(sample, item):
             pass
     return float(found)
 """
-    with PythonSandbox(workers=1, env={"GRADER_SETTING": "on"}, isolation=mode) as sandbox:
-        assert sandbox.run(source, {}, {}) == Outcome(0.0, {}, "")
+    with sandbox(mode, workers=1, env={"GRADER_SETTING": "on"}) as box:
+        if mode == "bwrap":
+            assert box.run(source, {}, {}) == Outcome(0.0, {}, "")
         setting = (
-            "import os\ndef grade(s, i):\n    return float(os.environ['GRADER_SETTING'] == 'on')\n"
+            "import os\ndef grade(s, i):\n    return (float(os.environ['GRADER_SETTING'] == 'on')\n"
+            "    + float(os.environ.get('OPENAI_API_KEY') is None))\n"
         )
-        assert sandbox.run(setting, {}, {}) == Outcome(1.0, {}, "")
+        assert box.run(setting, {}, {}) == Outcome(2.0, {}, "")
 
 
 def test_printing_gigabytes_is_bounded(box: PythonSandbox) -> None:
@@ -314,6 +343,7 @@ def test_crashes_are_server_errors(box: PythonSandbox, source: str, kind: str) -
 
 
 def test_leftover_threads_do_not_hurt_the_next_sample(box: PythonSandbox) -> None:
+    # the thread dies with its sample's process: it never reaches a later sample
     source = (
         "import os, threading, time\ndef grade(s, i):\n"
         "    threading.Thread(target=lambda: (time.sleep(0.3), os._exit(9))).start()\n"
@@ -335,20 +365,30 @@ def test_grader_cannot_touch_the_next_samples_data(box: PythonSandbox) -> None:
     assert item == {"a": 1}
 
 
-def test_source_is_imported_once_per_worker() -> None:
-    source = "CALLS = []\ndef grade(s, i):\n    CALLS.append(1)\n    return len(CALLS)\n"
-    with PythonSandbox(workers=1) as sandbox:
-        assert [sandbox.run(source, {}, {}).reward for _ in range(4)] == [1.0, 2.0, 3.0, 4.0]
-    with PythonSandbox(workers=1, limits=Limits(max_calls_per_worker=1)) as sandbox:
-        assert [sandbox.run(source, {}, {}).reward for _ in range(3)] == [1.0, 1.0, 1.0]
+def test_each_sample_starts_from_the_imported_state(mode: Any) -> None:
+    source = (
+        "import os\nIMPORTS = [os.getpid()]\nCALLS = []\ndef grade(s, i):\n    CALLS.append(1)\n"
+        "    open('left-behind', 'a').write('x')\n"
+        "    return len(CALLS) + 10 * len(open('left-behind').read()) + 100 * len(IMPORTS)\n"
+    )
+    with sandbox(mode, workers=1) as box:
+        assert [box.run(source, {}, {}).reward for _ in range(4)] == [111.0] * 4
+    with sandbox(mode, workers=1, limits=Limits(max_calls_per_worker=1)) as box:
+        assert [box.run(source, {}, {}).reward for _ in range(3)] == [111.0] * 3
+
+
+def test_the_import_runs_once_per_template() -> None:
+    source = "import os\nPID = os.getpid()\ndef grade(s, i):\n    return float(os.getppid() == PID)\n"
+    with PythonSandbox(workers=1) as box:
+        assert [box.run(source, {}, {}).reward for _ in range(3)] == [1.0, 1.0, 1.0]
 
 
 def test_many_distinct_sources_still_grade_after_eviction() -> None:
-    sources = [f"def grade(s, i):\n    return {n}\n" for n in range(40)]
-    with PythonSandbox(workers=1) as sandbox:
-        first = [sandbox.run(src, {}, {}).reward for src in sources]
-        again = [sandbox.run(src, {}, {}).reward for src in sources[:3]]
-    assert first == [float(n) for n in range(40)] and again == [0.0, 1.0, 2.0]
+    sources = [f"def grade(s, i):\n    return {n}\n" for n in range(6)]
+    with PythonSandbox(workers=1) as box:
+        first = [box.run(src, {}, {}).reward for src in sources]
+        again = [box.run(src, {}, {}).reward for src in sources[:3]]
+    assert first == [float(n) for n in range(6)] and again == [0.0, 1.0, 2.0]
 
 
 def test_samples_cross_as_json(box: PythonSandbox) -> None:
@@ -398,12 +438,12 @@ def test_closed_sandbox_refuses_work() -> None:
 def test_bad_arguments() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         PythonSandbox(workers=0)
-    with pytest.raises(ValueError, match="is not one of"):
+    with pytest.raises(ValueError, match="is not one of 'bwrap', 'none'"):
         PythonSandbox(isolation="docker")  # type: ignore[arg-type]
 
 
 def test_the_mode_in_force_is_reported(box: PythonSandbox, mode: Any) -> None:
-    assert box.mode == (isolation() if mode == "auto" else mode)
+    assert box.mode == mode
 
 
 def test_rewards_are_not_clamped(box: PythonSandbox) -> None:
@@ -411,11 +451,15 @@ def test_rewards_are_not_clamped(box: PythonSandbox) -> None:
     assert outcome.reward == 42.5 and math.isfinite(outcome.reward)
 
 
-def test_files_under_the_real_tmp_stay_readable(box: PythonSandbox, tmp_path: Path) -> None:
-    # A fresh clone under /tmp keeps its venv (interpreter and packages) there: the mount
-    # namespace must not hide the real /tmp behind the worker's private directory.
+def test_only_the_bound_paths_of_the_host_exist_inside(tmp_path: Path) -> None:
     data = tmp_path / "reward.txt"
     data.write_text("0.25")
     source = f"def grade(sample, item):\n    return float(open({str(data)!r}).read())\n"
-    outcome = box.run(source, {"output_text": ""}, {})
-    assert outcome.errors == {} and outcome.reward == 0.25
+    with PythonSandbox(workers=1) as box:
+        hidden = box.run(source, {}, {})
+    assert "FileNotFoundError" in str(hidden.errors[RUNTIME])
+    with PythonSandbox(workers=1, read_only=[str(tmp_path)]) as box:
+        assert box.run(source, {}, {}) == Outcome(0.25, {}, "")
+        write = f"def grade(sample, item):\n    open({str(data)!r}, 'w')\n    return 1.0\n"
+        assert "Read-only file system" in str(box.run(write, {}, {}).errors[RUNTIME])
+    assert data.read_text() == "0.25"

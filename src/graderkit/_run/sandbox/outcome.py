@@ -7,7 +7,7 @@ decides which return values are rewards.
 
 Examples:
     >>> timeout_outcome(Limits(timeout_s=2)).errors
-    {'unresponsive_reward_error': 'grade() did not return within the 2 s wall-time limit; the worker was killed'}
+    {'unresponsive_reward_error': 'grade() did not return within the 2 s wall-time limit; its process was killed'}
 """
 
 from __future__ import annotations
@@ -91,10 +91,10 @@ def crash_outcome(status: int) -> Outcome:
     return Outcome(0.0, {_SERVER: kind})
 
 
-def timeout_outcome(limits: Limits) -> Outcome:
+def timeout_outcome(limits: Limits, what: str = "grade()") -> Outcome:
     """The outcome of a call that did not return in time (inferred: ``unresponsive_reward_error``)."""
     return Outcome(
         0.0,
-        {_TIMEOUT: f"grade() did not return within the {limits.timeout_s:g} s wall-time limit; "
-                   "the worker was killed"},
+        {_TIMEOUT: f"{what} did not return within the {limits.timeout_s:g} s wall-time limit; "
+                   "its process was killed"},
     )  # fmt: skip

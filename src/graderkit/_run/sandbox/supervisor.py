@@ -1,13 +1,18 @@
-"""Run untrusted ``grade(sample, item)`` code in a warm pool of confined worker processes.
+"""Run untrusted ``grade(sample, item)`` code: one bubblewrap sandbox per warm template, a fresh
+process per sample.
 
-This is the one module of graderkit that starts processes. Each worker is a separate Python
-process (`graderkit._run.sandbox.worker`) with the service's limits: a wall-time limit per call
-(2 minutes), 2 GB of address space, 1 GB per file written, no network, a private temporary
-working directory, and an environment that holds nothing of the parent's (API keys never reach
-it). On Linux, when ``unshare`` and ``setpriv`` are usable, each worker also gets its own network,
-PID and mount namespaces, a read-only view of every file system except its private directory,
-and no capabilities. docs/python-sandbox.md says exactly what is enforced and what is
-not.
+For each grader source the pool
+starts a **template** (`graderkit._run.sandbox.worker`, started by
+`graderkit._run.sandbox.template_process`) inside its own bubblewrap sandbox: new
+user, PID, network, IPC, UTS and cgroup namespaces, a minimal read-only root, a 1 GiB tmpfs as
+the only writable place, no capabilities, ``no_new_privs`` and a seccomp filter. The template
+imports the source once; every sample then runs in a **child forked from it**, which gets its
+sample and a reply pipe of its own and exits after one ``grade`` call. docs/python-sandbox.md
+says exactly what is enforced.
+
+Where bubblewrap cannot run (not installed, no user namespaces, not Linux), grading raises
+`SandboxUnavailable` saying what is missing, unless the trusted mode ``isolation="none"`` was
+asked for explicitly (it warns once per sandbox: for graders you wrote yourself only).
 
 Samples and items cross the process boundary as JSON (they are JSON data anyway): tuples arrive
 as lists, and a value that is not JSON raises ``TypeError``.
@@ -23,273 +28,129 @@ Examples:
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import json
 import os
-import select
 import shutil
-import signal
-import struct
-import subprocess
 import sys
-import tempfile
 import threading
-import time
+import warnings
 import weakref
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from functools import cache, lru_cache
+from functools import lru_cache
 from typing import Any, Literal
 
-from graderkit._run.sandbox.outcome import (
-    Limits,
-    Outcome,
-    crash_outcome,
-    outcome_from_reply,
-    timeout_outcome,
+from graderkit._run.sandbox.outcome import Limits, Outcome
+from graderkit._run.sandbox.template_process import StartFailed, Template, TemplateSpec, import_path
+from graderkit.errors import GraderkitError, GraderkitWarning
+
+__all__ = [
+    "Limits",
+    "Outcome",
+    "PythonSandbox",
+    "SandboxUnavailable",
+    "UnsandboxedWarning",
+    "isolation",
+]
+
+Isolation = Literal["bwrap", "none"]
+_SERVER = "python_grader_server_error"
+_WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker.py")
+_USERNS_HINT = (
+    "enable unprivileged user namespaces (sysctl user.max_user_namespaces=15000; on Debian "
+    "before 11 kernel.unprivileged_userns_clone=1; on Ubuntu 24.04 "
+    "kernel.apparmor_restrict_unprivileged_userns=0), or run graderkit in a container that "
+    "allows them (e.g. docker run --security-opt seccomp=unconfined --security-opt "
+    "apparmor=unconfined)"
+)
+_TRUSTED_HINT = (
+    "For graders you wrote yourself (never for model-written code) you may pass "
+    "PythonSandbox(isolation='none')."
 )
 
-__all__ = ["Limits", "Outcome", "PythonSandbox", "isolation"]
 
-_HEADER = struct.Struct("!I")
-_MAX_REPLY = 16 * 1024 * 1024
-_WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker.py")
-_SERVER = "python_grader_server_error"
+class SandboxUnavailable(GraderkitError, RuntimeError):
+    """The python sandbox cannot start on this machine; the message says what is missing.
 
-# Run inside the new mount namespace before the worker starts: the worker's private directory
-# becomes a mount of its own (so it stays writable), and every other mount is made read-only.
-# The rest of the file system stays visible: the interpreter and its packages may live anywhere,
-# /tmp included (a fresh clone of a project under /tmp has its venv there). "$1" is the
-# private directory.
-_PRELUDE = """\
-mount --bind "$1" "$1" || exit 97
-private="$1"
-shift
-while read -r _ _ _ _ mp _; do
-  case "$mp" in
-    "$private"|/proc|/proc/*|/sys|/sys/*) ;;
-    *) mount -o remount,bind,ro "$mp" 2>/dev/null ;;
-  esac
-done < /proc/self/mountinfo
-exec "$@"
-"""
+    Examples:
+        >>> import graderkit as gk
+        >>> issubclass(gk.SandboxUnavailable, gk.GraderkitError)
+        True
+    """
 
 
-Mode = Literal["namespaces", "namespaces-root", "none"]
+class UnsandboxedWarning(GraderkitWarning):
+    """Python graders run without isolation (``isolation="none"``): trusted code only.
+
+    Examples:
+        >>> import warnings
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     PythonSandbox(isolation="none").close()
+        >>> caught[0].category.__name__
+        'UnsandboxedWarning'
+    """
 
 
 @lru_cache(maxsize=1)
-def isolation() -> Mode:
-    """The strongest confinement this machine allows, probed once per process.
-
-    ``"namespaces"``: user, network, PID and mount namespaces (works without root where user
-    namespaces are enabled); ``"namespaces-root"``: the same without a user namespace (root
-    only); ``"none"``: resource limits and the in-process audit hook only.
-    """
+def _problem() -> str | None:
+    """Why the bubblewrap sandbox cannot run here (``None``: it can). Probed once per process."""
     if not sys.platform.startswith("linux"):
-        return "none"
-    for mode in ("namespaces", "namespaces-root"):
-        if _works(mode):
-            return mode
-    return "none"
-
-
-@cache
-def _works(mode: Mode) -> bool:
-    workdir = tempfile.mkdtemp(prefix="graderkit-probe-")
-    try:
-        prefix = _prefix(mode, workdir)
-        return mode == "none" or (bool(prefix) and _succeeds([*prefix, "true"]))
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _succeeds(cmd: list[str]) -> bool:
-    try:
-        done = subprocess.run(cmd, capture_output=True, timeout=20, env=_base_env("/"))
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return done.returncode == 0
-
-
-def _prefix(mode: Mode, workdir: str) -> list[str]:
-    unshare, setpriv, sh = shutil.which("unshare"), shutil.which("setpriv"), shutil.which("sh")
-    if mode == "none" or not (unshare and setpriv and sh):
-        return []
-    user = ["--user", "--map-root-user"] if mode == "namespaces" else []
-    return [
-        unshare, *user, "--net", "--pid", "--fork", "--kill-child", "--mount-proc",
-        sh, "-c", _PRELUDE, "sh", workdir,
-        setpriv, "--bounding-set=-all", "--inh-caps=-all", "--no-new-privs",
-    ]  # fmt: skip
-
-
-def _base_env(workdir: str) -> dict[str, str]:
-    threads = "2"  # the service's sandbox has 2 cores
-    return {
-        "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-        "HOME": workdir,
-        "TMPDIR": workdir,
-        "LANG": "C.UTF-8",
-        "LC_ALL": "C.UTF-8",
-        "OMP_NUM_THREADS": threads,
-        "OPENBLAS_NUM_THREADS": threads,
-        "MKL_NUM_THREADS": threads,
-    }
-
-
-class _Died(Exception):
-    """The worker's pipe closed during a call: it exited or was killed."""
-
-
-class _DiedBefore(_Died):
-    """The worker was already dead when a request was sent to it."""
-
-
-class _StartFailed(Exception):
-    """A worker could not be started (reported per sample as a server error)."""
-
-
-class _Worker:
-    """One confined worker process and its pipes."""
-
-    def __init__(self, limits: Limits, env: Mapping[str, str], mode: Mode) -> None:
-        self.workdir = tempfile.mkdtemp(prefix="graderkit-sandbox-")
-        self.mode = mode
-        inner = self.workdir
-        config = {
-            "workdir": inner,
-            "memory_bytes": limits.memory_bytes,
-            "disk_bytes": limits.disk_bytes,
-            "output_chars": limits.output_bytes,
-            "nproc_margin": 256 if self.mode == "none" and os.geteuid() != 0 else None,
-        }
-        cmd = [*_prefix(self.mode, self.workdir), sys.executable, "-I", "-B", _WORKER]
-        self.errlog = tempfile.TemporaryFile()  # noqa: SIM115 - closed by kill()
-        self.proc = subprocess.Popen(
-            [*cmd, json.dumps(config)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=self.errlog,
-            cwd=self.workdir,
-            env={**_base_env(inner), **env},
-            start_new_session=True,
+        return (
+            f"the python sandbox needs Linux (bubblewrap and user namespaces); this is "
+            f"{sys.platform}. Run graderkit in a Linux container (e.g. docker run -it "
+            f"python:3.12 with graderkit and bubblewrap installed). {_TRUSTED_HINT}"
         )
-        assert self.proc.stdin is not None and self.proc.stdout is not None
-        self.wfd, self.rfd = self.proc.stdin.fileno(), self.proc.stdout.fileno()
-        self.known: set[str] = set()
-        self.calls = 0
-        self._next_id = 0
+    if not shutil.which("bwrap"):
+        return (
+            "bubblewrap is not installed: install it (Debian/Ubuntu: apt-get install "
+            f"bubblewrap; Fedora: dnf install bubblewrap; Arch: pacman -S bubblewrap). {_TRUSTED_HINT}"
+        )
+    spec = TemplateSpec.bwrap(Limits(timeout_s=30), {}, (), import_path(), _WORKER)
+    try:
+        spec.probe()
+    except StartFailed as exc:
+        return f"bubblewrap cannot start a sandbox here: {exc}. If user namespaces are the cause, {_USERNS_HINT}. {_TRUSTED_HINT}"
+    return None
 
-    def wait_ready(self, timeout: float) -> None:
-        """Block until the worker says it is ready; raise `_StartFailed` with its stderr if not."""
-        try:
-            hello = self.recv(time.monotonic() + timeout)
-        except _Died:
-            hello = None
-        if not hello or not hello.get("ready"):
-            self.errlog.seek(0)
-            err = self.errlog.read().decode("utf-8", "replace").strip()[-2000:]
-            self.kill()
-            raise _StartFailed(f"the worker did not start (isolation {self.mode!r}): {err}")
 
-    def call(self, key: str, source: str, sample: Any, item: Any, timeout: float) -> Any:
-        """Send one request; return the reply, or ``None`` on timeout. Raises `_Died`."""
-        for _ in range(2):
-            self._next_id += 1
-            request = {
-                "id": self._next_id,
-                "key": key,
-                "source": None if key in self.known else source,
-                "sample": sample,
-                "item": item,
-            }
-            self.send(json.dumps(request).encode("utf-8", "surrogatepass"))
-            reply = self.recv(time.monotonic() + timeout)
-            if reply is None or reply.get("id") != self._next_id:
-                return reply if reply is None else {"status": "protocol_error"}
-            if reply.get("status") != "need_source":
-                self.known.add(key)
-                self.calls += 1
-                return reply
-            self.known.discard(key)
-        return {"status": "protocol_error"}
+def isolation() -> Isolation:
+    """The isolation the default configuration uses here: ``"bwrap"``, probed once per process.
 
-    def send(self, body: bytes) -> None:
-        data = memoryview(_HEADER.pack(len(body)) + body)
-        try:
-            while data:
-                data = data[os.write(self.wfd, data) :]
-        except OSError as exc:
-            raise _DiedBefore from exc
+    Raises:
+        SandboxUnavailable: bubblewrap cannot run here; the message says what is missing and how
+            to enable it.
 
-    def recv(self, deadline: float) -> Any:
-        header = self._read(_HEADER.size, deadline)
-        if header is None:
-            return None
-        size = _HEADER.unpack(header)[0]
-        if size > _MAX_REPLY:
-            return {"status": "protocol_error"}
-        body = self._read(size, deadline)
-        return None if body is None else json.loads(body)
-
-    def _read(self, n: int, deadline: float) -> bytes | None:
-        chunks: list[bytes] = []
-        poller = select.poll()
-        poller.register(self.rfd, select.POLLIN)
-        while n:
-            left = deadline - time.monotonic()
-            if left <= 0 or not poller.poll(left * 1000):
-                return None
-            chunk = os.read(self.rfd, min(n, 1 << 20))
-            if not chunk:
-                raise _Died
-            chunks.append(chunk)
-            n -= len(chunk)
-        return b"".join(chunks)
-
-    def alive(self) -> bool:
-        return self.proc.poll() is None
-
-    def kill(self) -> int:
-        """Kill the worker and everything it started; remove its directory. Returns its status."""
-        if self.proc.returncode is None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-        try:
-            status = self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            status = self.proc.wait()
-        for stream in (self.proc.stdin, self.proc.stdout, self.errlog):
-            if stream is not None:
-                stream.close()
-        shutil.rmtree(self.workdir, ignore_errors=True)
-        return status
-
-    def reap(self) -> int:
-        """The exit status of a worker whose pipe closed; then clean up as `kill` does."""
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.proc.wait(timeout=5)
-        return self.kill()
+    Examples:
+        >>> isolation()
+        'bwrap'
+    """
+    problem = _problem()
+    if problem is not None:
+        raise SandboxUnavailable(problem)
+    return "bwrap"
 
 
 class PythonSandbox:
-    """A warm pool of confined worker processes that run python graders.
+    """Runs python graders: a warm template per grader source, a fresh process per sample.
 
-    Workers start on first use (up to ``workers``) and stay warm; each imports a given source
-    once (cached by its hash), so repeated samples cost a round trip. A worker that crashes,
-    times out, runs out of memory or leaves threads running is replaced, and the next sample
-    grades normally. Thread-safe; use it as a context manager or call `close`.
+    Each template imports its source once inside its own bubblewrap sandbox; every sample runs
+    in a child forked from it, so nothing one sample does (globals, patched functions, threads,
+    files, timers) reaches another. Up to ``workers`` templates live at once (for the same or
+    different sources); a template whose sample crashed or timed out is replaced. Thread-safe;
+    use it as a context manager or call `close`.
 
     Args:
-        workers: the number of worker processes (default: the number of CPUs).
+        workers: the number of templates alive at once (default: the number of CPUs).
         limits: the limits of one call.
         env: environment variables for the grader (nothing of the parent's environment is
             passed: add here what a grader needs, e.g. ``{"NLTK_DATA": "/usr/share/nltk_data"}``).
-        isolation: ``"auto"`` (the strongest available, see `isolation`) or a mode to force;
-            ``"none"`` gives the weaker confinement that machines without namespaces get.
+        isolation: ``"bwrap"`` (the default: the bubblewrap sandbox, or `SandboxUnavailable`
+            where it cannot run) or ``"none"``: no isolation, for graders you wrote yourself,
+            never for model-written code (warns with `UnsandboxedWarning`).
+        read_only: extra host paths the grader may read (bound read-only at the same path).
 
     Examples:
         >>> with PythonSandbox(workers=1, limits=Limits(timeout_s=5)) as box:
@@ -303,35 +164,33 @@ class PythonSandbox:
         workers: int | None = None,
         limits: Limits = Limits(),  # noqa: B008 - frozen, so sharing the default is safe
         env: Mapping[str, str] | None = None,
-        isolation: Mode | Literal["auto"] = "auto",
+        isolation: Isolation = "bwrap",
+        read_only: Iterable[str] = (),
     ) -> None:
         if workers is not None and workers < 1:
             raise ValueError(f"workers={workers!r} must be at least 1")
-        if isolation not in ("auto", "namespaces", "namespaces-root", "none"):
-            raise ValueError(
-                f"isolation={isolation!r} is not one of 'auto', 'namespaces', "
-                "'namespaces-root', 'none'"
+        if isolation not in ("bwrap", "none"):
+            raise ValueError(f"isolation={isolation!r} is not one of 'bwrap', 'none'")
+        if isolation == "none":
+            warnings.warn(
+                "PythonSandbox(isolation='none') runs python graders without isolation: "
+                "for graders you wrote yourself, never for model-written code",
+                UnsandboxedWarning,
+                stacklevel=2,
             )
-        self._requested = isolation
-        self._mode: Mode | None = None
+        self.mode: Isolation = isolation
         self.workers = workers or os.cpu_count() or 1
         self.limits = limits
         self._env = {str(k): str(v) for k, v in (env or {}).items()}
-        self._idle: list[_Worker] = []
-        self._live: set[_Worker] = set()
-        self._starting = 0
+        self._read_only = tuple(os.path.abspath(p) for p in read_only)
+        self._spec: TemplateSpec | None = None
+        self._idle: OrderedDict[str, list[Template]] = OrderedDict()
+        self._live: set[Template] = set()
+        self._count = 0
+        self._broken: OrderedDict[str, Outcome] = OrderedDict()
         self._closed = False
         self._cond = threading.Condition()
         self._finalizer = weakref.finalize(self, _kill_all, self._live)
-
-    @property
-    def mode(self) -> Mode:
-        """The confinement of this sandbox's workers (see `isolation`)."""
-        if self._mode is None:
-            self._mode = isolation() if self._requested == "auto" else self._requested
-            if not _works(self._mode):
-                raise RuntimeError(f"isolation={self._mode!r} is not available on this machine")
-        return self._mode
 
     def __enter__(self) -> PythonSandbox:
         return self
@@ -340,27 +199,27 @@ class PythonSandbox:
         self.close()
 
     def run(self, source: str, sample: Mapping[str, Any], item: Mapping[str, Any]) -> Outcome:
-        """Grade one (sample, item) pair with ``grade`` from ``source``.
+        """Grade one (sample, item) pair with ``grade`` from ``source``, in a fresh process.
 
         Raises:
             TypeError: ``sample`` or ``item`` is not JSON data.
+            SandboxUnavailable: the bubblewrap sandbox cannot run here (see `isolation`).
             RuntimeError: the sandbox is closed.
         """
-        json.dumps([sample, item])  # a TypeError here is the caller's, not the grader's
+        body = json.dumps({"sample": sample, "item": item}).encode("utf-8", "surrogatepass")
         key = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
-        for _ in range(2):  # a worker found dead before the call is replaced once
+        for _ in range(2):  # a template found dead before the call is replaced once
+            got = self._acquire(key, source)
+            if isinstance(got, Outcome):
+                return got
             try:
-                worker = self._acquire()
-            except _StartFailed as exc:
-                return Outcome(0.0, {_SERVER: f"sandbox_unavailable: {exc}"})
-            try:
-                outcome, reusable = self._call(worker, key, source, sample, item)
-            except _DiedBefore:
-                self._release(worker, reusable=False)
+                outcome, reusable = got.run(body)
+            except StartFailed:
+                self._release(key, got, reusable=False)
                 continue
-            self._release(worker, reusable)
+            self._release(key, got, reusable)
             return outcome
-        return Outcome(0.0, {_SERVER: "crashed: two fresh workers died before the call"})
+        return Outcome(0.0, {_SERVER: "crashed: two fresh templates died before the call"})
 
     async def arun(
         self, source: str, sample: Mapping[str, Any], item: Mapping[str, Any]
@@ -379,71 +238,101 @@ class PythonSandbox:
             return list(pool.map(lambda p: self.run(source, p[0], p[1]), todo))
 
     def close(self) -> None:
-        """Stop every worker and remove their directories. Idempotent."""
+        """Stop every template and its sandbox. Idempotent."""
         with self._cond:
             self._closed = True
-            idle, self._idle = self._idle, []
+            idle = [t for group in self._idle.values() for t in group]
+            self._idle.clear()
             self._live.difference_update(idle)
             self._cond.notify_all()
-        for worker in idle:  # busy workers are killed when their call returns
-            worker.kill()
+        for template in idle:  # busy templates are killed when their sample returns
+            template.kill()
+        if self._spec is not None:
+            self._spec.cleanup()
 
-    def _call(
-        self, worker: _Worker, key: str, source: str, sample: Any, item: Any
-    ) -> tuple[Outcome, bool]:
-        try:
-            reply = worker.call(key, source, sample, item, self.limits.timeout_s)
-        except _DiedBefore:
-            raise
-        except _Died:
-            return crash_outcome(worker.reap()), False
-        if reply is None:
-            worker.kill()
-            return timeout_outcome(self.limits), False
-        outcome, reusable = outcome_from_reply(reply, self.limits)
-        cap = self.limits.max_calls_per_worker
-        return outcome, reusable and (cap is None or worker.calls < cap)
+    def _template_spec(self) -> TemplateSpec:
+        if self._spec is None:
+            if self.mode == "bwrap":
+                paths = (*import_path(), *self._read_only)
+                isolation()  # raises SandboxUnavailable with the reason
+                self._spec = TemplateSpec.bwrap(self.limits, self._env, (), paths, _WORKER)
+            else:
+                self._spec = TemplateSpec.trusted(self.limits, self._env, _WORKER)
+        return self._spec
 
-    def _acquire(self) -> _Worker:
+    def _acquire(self, key: str, source: str) -> Template | Outcome:
+        spec = self._template_spec()
+        victim = None
         with self._cond:
             while True:
                 if self._closed:
                     raise RuntimeError("the python sandbox is closed")
-                while self._idle:
-                    worker = self._idle.pop()
-                    if worker.alive():
-                        return worker
-                    self._live.discard(worker)
-                    worker.kill()
-                if len(self._live) + self._starting < self.workers:
-                    self._starting += 1
+                if key in self._broken:
+                    return self._broken[key]
+                group = self._idle.get(key)
+                if group:
+                    return group.pop()
+                if self._count < self.workers:
+                    self._count += 1
+                    break
+                victim = self._pop_other_idle()
+                if victim is not None:
                     break
                 self._cond.wait()
-        try:
-            worker = _Worker(self.limits, self._env, self.mode)
-            worker.wait_ready(self.limits.start_timeout_s)
-        except OSError as exc:
-            raise _StartFailed(f"cannot start a worker: {exc}") from exc
-        finally:
-            with self._cond:
-                self._starting -= 1
-                self._cond.notify()
-        with self._cond:
-            self._live.add(worker)
-        return worker
+        if victim is not None:
+            victim.kill()
+        return self._start(spec, key, source)
 
-    def _release(self, worker: _Worker, reusable: bool) -> None:
+    def _pop_other_idle(self) -> Template | None:
+        for group in self._idle.values():  # oldest key first
+            if group:
+                victim = group.pop()
+                self._live.discard(victim)
+                return victim
+        return None
+
+    def _start(self, spec: TemplateSpec, key: str, source: str) -> Template | Outcome:
+        try:
+            template = Template(spec, source)
+            failed = template.wait_ready()
+        except StartFailed as exc:
+            self._forget()
+            return Outcome(0.0, {_SERVER: f"sandbox_unavailable: {exc}"})
+        if failed is not None:
+            template.kill()
+            self._forget()
+            if "python_grader_runtime_error" in failed.errors:
+                with self._cond:  # an import that raised will raise again: remember it
+                    self._broken[key] = failed
+                    while len(self._broken) > 64:
+                        self._broken.popitem(last=False)
+            return failed
         with self._cond:
-            keep = reusable and not self._closed
+            self._live.add(template)
+        return template
+
+    def _forget(self) -> None:
+        with self._cond:
+            self._count -= 1
+            self._cond.notify()
+
+    def _release(self, key: str, template: Template, reusable: bool) -> None:
+        cap = self.limits.max_calls_per_worker
+        keep = reusable and (cap is None or template.calls < cap)
+        with self._cond:
+            keep = keep and not self._closed
             if keep:
-                self._idle.append(worker)
+                self._idle.setdefault(key, []).append(template)
+                self._idle.move_to_end(key)
             else:
-                self._live.discard(worker)
+                self._live.discard(template)
+                self._count -= 1
             self._cond.notify()
         if not keep:
-            worker.kill()
+            template.kill()
 
 
-def _kill_all(workers: set[_Worker]) -> None:
-    for worker in list(workers):
-        worker.kill()
+def _kill_all(templates: set[Template]) -> None:
+    for template in list(templates):
+        template.kill()
+
