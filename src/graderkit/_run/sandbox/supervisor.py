@@ -57,6 +57,7 @@ __all__ = [
 
 Isolation = Literal["bwrap", "none"]
 _SERVER = "python_grader_server_error"
+_MAX_TEMPLATES = 32  # beyond this many live templates, idle ones of other sources are stopped
 _WORKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "worker.py")
 _USERNS_HINT = (
     "enable unprivileged user namespaces (sysctl user.max_user_namespaces=15000; on Debian "
@@ -138,12 +139,13 @@ class PythonSandbox:
 
     Each template imports its source once inside its own bubblewrap sandbox; every sample runs
     in a child forked from it, so nothing one sample does (globals, patched functions, threads,
-    files, timers) reaches another. Up to ``workers`` templates live at once (for the same or
-    different sources); a template whose sample crashed or timed out is replaced. Thread-safe;
+    files, timers) reaches another. Up to ``workers`` templates per source run samples at once;
+    idle templates of the least recently used sources are stopped beyond 32 in all. A template
+    whose sample crashed or timed out is replaced. Thread-safe;
     use it as a context manager or call `close`.
 
     Args:
-        workers: the number of templates alive at once (default: the number of CPUs).
+        workers: how many samples of one source run at once (default: the number of CPUs).
         limits: the limits of one call.
         env: environment variables for the grader (nothing of the parent's environment is
             passed: add here what a grader needs, e.g. ``{"NLTK_DATA": "/usr/share/nltk_data"}``).
@@ -186,7 +188,7 @@ class PythonSandbox:
         self._spec: TemplateSpec | None = None
         self._idle: OrderedDict[str, list[Template]] = OrderedDict()
         self._live: set[Template] = set()
-        self._count = 0
+        self._count: dict[str, int] = {}  # live or starting templates per source
         self._broken: OrderedDict[str, Outcome] = OrderedDict()
         self._closed = False
         self._cond = threading.Condition()
@@ -272,22 +274,22 @@ class PythonSandbox:
                 group = self._idle.get(key)
                 if group:
                     return group.pop()
-                if self._count < self.workers:
-                    self._count += 1
-                    break
-                victim = self._pop_other_idle()
-                if victim is not None:
+                if self._count.get(key, 0) < self.workers:
+                    self._count[key] = self._count.get(key, 0) + 1
                     break
                 self._cond.wait()
+            if len(self._live) >= _MAX_TEMPLATES:
+                victim = self._pop_other_idle(key)
         if victim is not None:
             victim.kill()
         return self._start(spec, key, source)
 
-    def _pop_other_idle(self) -> Template | None:
-        for group in self._idle.values():  # oldest key first
-            if group:
+    def _pop_other_idle(self, key: str) -> Template | None:
+        for other, group in self._idle.items():  # the least recently used source first
+            if group and other != key:
                 victim = group.pop()
                 self._live.discard(victim)
+                self._count[other] -= 1
                 return victim
         return None
 
@@ -296,11 +298,11 @@ class PythonSandbox:
             template = Template(spec, source)
             failed = template.wait_ready()
         except StartFailed as exc:
-            self._forget()
+            self._forget(key)
             return Outcome(0.0, {_SERVER: f"sandbox_unavailable: {exc}"})
         if failed is not None:
             template.kill()
-            self._forget()
+            self._forget(key)
             if "python_grader_runtime_error" in failed.errors:
                 with self._cond:  # an import that raised will raise again: remember it
                     self._broken[key] = failed
@@ -311,10 +313,10 @@ class PythonSandbox:
             self._live.add(template)
         return template
 
-    def _forget(self) -> None:
+    def _forget(self, key: str) -> None:
         with self._cond:
-            self._count -= 1
-            self._cond.notify()
+            self._count[key] -= 1
+            self._cond.notify_all()
 
     def _release(self, key: str, template: Template, reusable: bool) -> None:
         cap = self.limits.max_calls_per_worker
@@ -326,8 +328,8 @@ class PythonSandbox:
                 self._idle.move_to_end(key)
             else:
                 self._live.discard(template)
-                self._count -= 1
-            self._cond.notify()
+                self._count[key] -= 1
+            self._cond.notify_all()
         if not keep:
             template.kill()
 

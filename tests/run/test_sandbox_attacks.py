@@ -1,0 +1,124 @@
+"""The hostile suite: every attack of sandbox_attacks/attacks.py, contained in the default sandbox.
+
+Each attack runs in its own host process (sandbox_attacks/driver.py) with a hard timeout, and is
+written to stay harmless even if the sandbox failed (see attacks.py). An attack is contained
+when its grader got reward 0 with no flag or only the flags the kernel's refusal gives, nothing
+reached the host's listeners or wrote the host's files, and honest samples graded right after
+it in the same sandbox get exactly their rewards. A subset runs again as an unprivileged user.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "sandbox_attacks"))
+from attacks import ATTACKS  # noqa: E402
+
+HERE = Path(__file__).parent / "sandbox_attacks"
+ROOT = Path(__file__).parent.parent.parent
+HONEST = [0.0, 0.1, 0.2, 0.3, 0.4]
+UNPRIVILEGED = ["env-proc-ppid", "env-pid-scan", "net-python", "write-ctypes", "proc-sys-sys",
+                "fork-bounded", "kill-parent", "memfd", "tamper-threads"]  # fmt: skip
+
+pytestmark = pytest.mark.slow
+
+
+def _run(argv: list[str], env: dict[str, str] | None = None, timeout: float = 120) -> Any:
+    proc = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        start_new_session=True, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    finally:
+        if proc.poll() is None:  # our own process group only
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 0, err[-3000:]
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _assert_contained(attack: dict[str, Any], result: dict[str, Any]) -> None:
+    assert not result["connected"], "a host listener was reached"
+    assert not result["escaped_file"], "a host file was written"
+    for outcome in [] if attack.get("own_reward") else result["outcomes"]:
+        assert outcome["reward"] == 0.0, outcome
+        assert set(outcome["errors"]) <= set(attack["allowed"]) | {
+            "python_grader_server_error"
+        } or not outcome["errors"], outcome
+    assert result["honest"] == HONEST
+
+
+@pytest.mark.parametrize("name", sorted(ATTACKS))
+def test_attack_is_contained(name: str) -> None:
+    result = _run([sys.executable, str(HERE / "driver.py"), name])
+    _assert_contained(ATTACKS[name], result)
+
+
+def _unprivileged_python() -> list[str]:
+    assert os.path.exists("/usr/bin/python3"), "the unprivileged run needs /usr/bin/python3"
+    return ["runuser", "-u", "nobody", "--", "/usr/bin/python3", "-s"]
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="already unprivileged: the main run covers it")
+@pytest.mark.parametrize("name", UNPRIVILEGED)
+def test_attack_is_contained_as_an_unprivileged_user(name: str) -> None:
+    site = next(p for p in sys.path if p.endswith("site-packages"))
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": f"{ROOT / 'src'}:{site}"}
+    result = _run([*_unprivileged_python(), str(HERE / "driver.py"), name], env=env)
+    _assert_contained(ATTACKS[name], result)
+
+
+def _start_time(pid: int) -> str | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()
+    return None if fields[0] == "Z" else fields[19]
+
+
+def _tree(pid: int) -> set[int]:
+    found, todo = set(), [pid]
+    while todo:
+        current = todo.pop()
+        found.add(current)
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                todo += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
+    return found
+
+
+def test_nothing_survives_a_killed_host() -> None:
+    with subprocess.Popen(
+        [sys.executable, str(HERE / "orphan_driver.py")], stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE, text=True, start_new_session=True, cwd=ROOT,
+    ) as proc:  # fmt: skip
+        try:
+            assert proc.stdout is not None
+            bwraps = [int(p) for p in proc.stdout.readline().split()]
+            tree = {p: _start_time(p) for b in bwraps for p in _tree(b)}
+            assert len(bwraps) == 2 and len(tree) >= 2 * 4, tree  # bwrap, pid 1, template, child
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait()
+            deadline = time.monotonic() + 5
+            alive = list(tree)
+            while alive and time.monotonic() < deadline:
+                time.sleep(0.1)
+                alive = [p for p, start in tree.items() if start and _start_time(p) == start]
+            assert alive == []
+        finally:
+            if proc.poll() is None:  # our own process group only
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
