@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 NLTK_DATA ?= $(HOME)/nltk_data
 export NLTK_DATA
 
-.PHONY: setup integrations wordnet browser promptfoo demo test test-fast lint docs bench dist-check clean
+.PHONY: setup sandbox integrations wordnet browser promptfoo demo test test-fast lint docs bench dist-check clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -13,7 +13,10 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev,docs]'
 	touch $@
 
-setup: $(VENV)/.installed  ## create .venv with graderkit and its dev tools
+setup: $(VENV)/.installed sandbox  ## create .venv with graderkit and its dev tools
+
+sandbox:  ## bubblewrap and libseccomp from Debian packages: the python sandbox's isolation
+	bash scripts/install-sandbox.sh
 
 # The integrations' test dependencies. torch comes first and pinned: the CPU build of 2.13.0 is
 # what this project's machines carry; an unpinned torch would pull a multi-GB CUDA build.

@@ -65,7 +65,7 @@ if TYPE_CHECKING:  # real types for type checkers; imported lazily at run time (
     from graderkit._run.datasets.data_files import DataError, check_dataset
     from graderkit._run.judge.embeddings import EmbeddingBackend, OpenAIEmbeddings
     from graderkit._run.judge.engine import ModelEngine
-    from graderkit._run.sandbox.supervisor import PythonSandbox
+    from graderkit._run.sandbox.supervisor import PythonSandbox, SandboxUnavailable
     from graderkit._run.text_metrics.wordnet import WordNetMissing
 
 __version__ = "0.1.0"
@@ -80,6 +80,7 @@ _LAZY = {
     "ModelEngine": "graderkit._run.judge.engine",
     "OpenAIEmbeddings": "graderkit._run.judge.embeddings",
     "PythonSandbox": "graderkit._run.sandbox.supervisor",
+    "SandboxUnavailable": "graderkit._run.sandbox.supervisor",
     "WordNetMissing": "graderkit._run.text_metrics.wordnet",
 }
 """The edges, imported on first use so ``import graderkit`` stays fast."""
@@ -117,6 +118,7 @@ __all__ = [
     "PythonSandbox",
     "Runner",
     "SamplingParams",
+    "SandboxUnavailable",
     "ScoreModelGrader",
     "StringCheckGrader",
     "Summary",

@@ -89,3 +89,31 @@ def grade(sample: dict[str, Any], item: dict[str, Any]) -> float:
 
 def uses_undefined(sample: dict[str, Any], item: dict[str, Any]) -> float:
     return not_defined_anywhere  # type: ignore[name-defined]  # noqa: F821
+
+
+CANDIDATE_SECONDS = 2.0
+
+
+def code_tests(sample: dict[str, Any], item: dict[str, Any]) -> float:
+    """A code-execution reward: run the sample's program, score the share of tests it passes.
+
+    The candidate's code runs in this sample's own process (exec, inside the sandbox), with its
+    own time limit; it can crash or hang only its own sample.
+    """
+    import signal
+
+    def too_slow(signum: int, frame: Any) -> None:
+        raise TimeoutError(f"the program took longer than {CANDIDATE_SECONDS} s")
+
+    namespace: dict[str, Any] = {"__name__": "candidate"}
+    signal.signal(signal.SIGALRM, too_slow)
+    signal.setitimer(signal.ITIMER_REAL, CANDIDATE_SECONDS)
+    try:
+        exec(compile(sample["output_text"], "candidate.py", "exec"), namespace)
+        solve = namespace["solve"]
+        passed = sum(solve(*args) == expected for args, expected in item["tests"])
+    except BaseException:  # SystemExit and the time limit included: the program failed
+        return 0.0
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    return passed / len(item["tests"])

@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import shutil
+import subprocess
+import sys
 import threading
 import uuid
 from collections.abc import Iterator
@@ -14,6 +17,8 @@ from typing import Any
 import pytest
 import python_grader_examples as ex
 
+import graderkit as gk
+
 from graderkit._run.sandbox.function_source import source_from_function
 from graderkit._run.sandbox.supervisor import (
     Limits,
@@ -22,6 +27,7 @@ from graderkit._run.sandbox.supervisor import (
     SandboxUnavailable,
     UnsandboxedWarning,
     isolation,
+    unavailable_reason,
 )
 from graderkit.errors import DETAILS_KEYS, ERROR_FLAGS
 
@@ -463,3 +469,78 @@ def test_only_the_bound_paths_of_the_host_exist_inside(tmp_path: Path) -> None:
         write = f"def grade(sample, item):\n    open({str(data)!r}, 'w')\n    return 1.0\n"
         assert "Read-only file system" in str(box.run(write, {}, {}).errors[RUNTIME])
     assert data.read_text() == "0.25"
+
+
+UNAVAILABLE = """
+import graderkit as gk
+try:
+    gk.PythonSandbox().run("def grade(s, i):\\n    return 1.0\\n", {}, {})
+except gk.SandboxUnavailable as exc:
+    print(exc)
+"""
+
+
+def _unavailable(prefix: list[str], env: dict[str, str] | None = None) -> str:
+    done = subprocess.run(
+        [*prefix, sys.executable, "-c", UNAVAILABLE], capture_output=True, text=True,
+        timeout=120, env=env, check=True,
+    )  # fmt: skip
+    return done.stdout
+
+
+def test_without_bubblewrap_grading_fails_and_says_how_to_install_it() -> None:
+    message = _unavailable([], env={"PATH": "/nonexistent"})
+    assert "bubblewrap is not installed" in message and "apt-get install bubblewrap" in message
+    assert "isolation='none'" in message and "never for model-written code" in message
+
+
+def test_without_user_namespaces_grading_fails_and_says_how_to_enable_them() -> None:
+    # a real machine without user namespaces: this test's interpreter inside a bwrap sandbox
+    # whose user namespaces are disabled, so the inner bwrap cannot create its own
+    outer = ["bwrap", "--unshare-user", "--disable-userns", "--ro-bind", "/", "/", "--dev", "/dev",
+             "--proc", "/proc", "--tmpfs", "/tmp", "--"]  # fmt: skip
+    message = _unavailable(outer)
+    assert "bubblewrap cannot start a sandbox here" in message
+    assert "Creating new namespace failed" in message, message
+    assert "user.max_user_namespaces" in message and "isolation='none'" in message
+
+
+def test_off_linux_the_error_names_a_linux_container_and_the_trusted_mode() -> None:
+    message = str(unavailable_reason("darwin", None))
+    assert "needs Linux" in message and "Linux container" in message
+    assert "isolation='none'" in message
+    assert unavailable_reason("win32", "/usr/bin/bwrap") == unavailable_reason("win32", None)
+    assert gk.SandboxUnavailable is SandboxUnavailable and unavailable_reason(
+        sys.platform, shutil.which("bwrap")
+    ) is None
+
+
+def test_the_trusted_mode_warns_for_each_sandbox() -> None:
+    for _ in range(2):
+        with pytest.warns(UnsandboxedWarning, match="without isolation"):
+            PythonSandbox(isolation="none").close()
+
+
+CANDIDATES = [
+    ("def solve(a, b):\n    return a + b\n", 1.0),
+    ("def solve(a, b):\n    return a * b\n", 0.5),  # right on (2, 2) only
+    ("def solve(a, b):\n    while True:\n        pass\n", 0.0),  # its own time limit
+    ("import os\ndef solve(a, b):\n    os.fork()\n    return a + b\n", 0.0),  # no processes
+    ("import os\nos.kill(os.getppid(), 9)\n", None),  # kills the template: a crash, its own
+    ("open('/etc/passwd', 'a')\n", 0.0),
+    ("raise SystemExit(0)\n", 0.0),
+]
+
+
+@pytest.mark.slow
+def test_code_execution_grader_scores_programs_and_contains_them(strong: PythonSandbox) -> None:
+    source = source_from_function(ex.code_tests)
+    item = {"tests": [[[2, 2], 4], [[1, 5], 6]]}
+    for program, reward in CANDIDATES:
+        outcome = strong.run(source, {"output_text": program}, item)
+        if reward is None:
+            assert outcome.reward == 0.0 and SERVER in outcome.errors, outcome
+        else:
+            assert outcome == Outcome(reward, {}, ""), (program, outcome)
+        honest = strong.run(source, {"output_text": CANDIDATES[0][0]}, item)
+        assert honest == Outcome(1.0, {}, "")

@@ -43,6 +43,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 from graderkit._run.sandbox.outcome import Limits, Outcome
+from graderkit._run.sandbox.seccomp_filter import SeccompUnavailable
 from graderkit._run.sandbox.template_process import StartFailed, Template, TemplateSpec, import_path
 from graderkit.errors import GraderkitError, GraderkitWarning
 
@@ -53,6 +54,7 @@ __all__ = [
     "SandboxUnavailable",
     "UnsandboxedWarning",
     "isolation",
+    "unavailable_reason",
 ]
 
 Isolation = Literal["bwrap", "none"]
@@ -95,26 +97,41 @@ class UnsandboxedWarning(GraderkitWarning):
     """
 
 
-@lru_cache(maxsize=1)
-def _problem() -> str | None:
-    """Why the bubblewrap sandbox cannot run here (``None``: it can). Probed once per process."""
-    if not sys.platform.startswith("linux"):
+def unavailable_reason(platform: str, bwrap: str | None) -> str | None:
+    """Why bubblewrap cannot run on ``platform`` with ``bwrap`` (its path, or ``None``).
+
+    ``None`` when it can: a sandbox then starts and grades a trivial sample (the probe).
+
+    Examples:
+        >>> print(unavailable_reason("darwin", None))  # doctest: +ELLIPSIS
+        the python sandbox needs Linux (bubblewrap and user namespaces); this is darwin. Run graderkit in a Linux container ...
+    """
+    if not platform.startswith("linux"):
         return (
             f"the python sandbox needs Linux (bubblewrap and user namespaces); this is "
-            f"{sys.platform}. Run graderkit in a Linux container (e.g. docker run -it "
-            f"python:3.12 with graderkit and bubblewrap installed). {_TRUSTED_HINT}"
+            f"{platform}. Run graderkit in a Linux container (e.g. docker run -it python:3.12, "
+            f"then apt-get install bubblewrap and pip install graderkit). {_TRUSTED_HINT}"
         )
-    if not shutil.which("bwrap"):
+    if not bwrap:
         return (
-            "bubblewrap is not installed: install it (Debian/Ubuntu: apt-get install "
-            f"bubblewrap; Fedora: dnf install bubblewrap; Arch: pacman -S bubblewrap). {_TRUSTED_HINT}"
+            "bubblewrap is not installed (no bwrap on PATH): install it (Debian/Ubuntu: "
+            "apt-get install bubblewrap; Fedora: dnf install bubblewrap; Arch: pacman -S "
+            f"bubblewrap). {_TRUSTED_HINT}"
         )
     spec = TemplateSpec.bwrap(Limits(timeout_s=30), {}, (), import_path(), _WORKER)
     try:
         spec.probe()
-    except StartFailed as exc:
-        return f"bubblewrap cannot start a sandbox here: {exc}. If user namespaces are the cause, {_USERNS_HINT}. {_TRUSTED_HINT}"
+    except (StartFailed, SeccompUnavailable) as exc:
+        return (
+            f"bubblewrap cannot start a sandbox here: {exc}. If user namespaces are the cause, "
+            f"{_USERNS_HINT}. {_TRUSTED_HINT}"
+        )
     return None
+
+
+@lru_cache(maxsize=1)
+def _problem() -> str | None:
+    return unavailable_reason(sys.platform, shutil.which("bwrap"))
 
 
 def isolation() -> Isolation:

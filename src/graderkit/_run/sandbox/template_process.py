@@ -213,13 +213,16 @@ class Template:
             theirs.close()
         self.sock = ours
         self._buffer = b""
-        self._send(json.dumps({"source": source}).encode("utf-8", "surrogatepass"))
+        with contextlib.suppress(OSError):  # a template that died at once: see wait_ready
+            self._send(json.dumps({"source": source}).encode("utf-8", "surrogatepass"))
 
     def wait_ready(self) -> Outcome | None:
         """``None`` once the source is imported, or the outcome every sample would get."""
         limits = self.spec.limits
         hello = self._report(time.monotonic() + limits.start_timeout_s + limits.timeout_s)
         if hello is None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=2)  # closed its socket: it is exiting
             if self.proc.poll() is None:
                 return timeout_outcome(limits, "importing the source")
             raise StartFailed(f"the template did not start: {self._stderr()}")
@@ -284,7 +287,10 @@ class Template:
             left = deadline - time.monotonic()
             if left <= 0 or not select.select([self.sock], [], [], left)[0]:
                 return None
-            chunk = self.sock.recv(1 << 16)
+            try:
+                chunk = self.sock.recv(1 << 16)
+            except OSError:  # reset: the template died
+                return None
             if not chunk:
                 return None
             self._buffer += chunk
