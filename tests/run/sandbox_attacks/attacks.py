@@ -240,3 +240,17 @@ open('planted.py', 'w').write('x')
 open('/tmp/planted.py', 'w').write('x')
 return float(seen)""", repeat=3),
 }
+
+ATTACKS["namespaces"] = _attack("escape routes: new namespaces, mounts, keyrings, bpf, modules", """
+CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWNET = 0x10000000, 0x00020000, 0x40000000
+for flags in (CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWUSER | CLONE_NEWNS):
+    if libc.unshare(flags) == 0:
+        return 1.0
+    pid = libc.syscall(56, flags | 17, 0, 0, 0, 0)  # clone(flags | SIGCHLD): a child exits at once
+    if pid == 0:
+        os._exit(0)
+    if pid > 0:
+        return 1.0
+calls = [libc.mount(b'none', b'/tmp', b'tmpfs', 0, None), libc.syscall(250, 0, 0, 0, 0, 0),
+         libc.syscall(321, 0, 0, 0), libc.syscall(175, 0, 0, b''), libc.syscall(101, 0, 0, 0, 0)]
+return float(any(c >= 0 for c in calls))""")
