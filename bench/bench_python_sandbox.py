@@ -1,46 +1,58 @@
-"""Benchmark: the per-sample overhead of the python sandbox's warm worker pool.
+"""Benchmark: what the python sandbox costs per sample, and how many samples per second it grades.
 
-The grader is the RFT cookbook's fuzzy grader (rapidfuzz ``token_set_ratio`` with
-``default_process``), turned into standalone source with ``source_from_function``. Cases, all
-in the same run and on the same pairs:
+All in one run, on the same machine state:
 
-* reference: the plain function called in-process;
-* the warm pool, one sample at a time (``run``) and all workers at once (``run_many``);
-* a fresh sandboxed process per sample (``Limits(max_calls_per_worker=1)``);
-* a fresh plain ``python -c`` per sample (no sandbox: the floor of "one process per call").
-
-Overhead per sample = the case's time per sample minus the in-process time per sample.
-Target: the warm pool adds at most 2 ms per sample.
+* **per-sample overhead** of the isolated path over a warm template (a fresh forked process per
+  sample, inside bubblewrap), for a trivial grader (``return 1.0``): p50 and p99 of ``run()``
+  latency, minus the in-process call; target p50 <= 2 ms, p99 <= 10 ms on 2 cores;
+* the same for the **old pooled path** (graderkit before the bubblewrap sandbox: one warm worker
+  reused for every sample, loaded from git at ``OLD_REV``), and the **floor**: a bare
+  ``os.fork()`` + ``_exit`` + ``waitpid`` in a plain interpreter;
+* a **fresh interpreter per sample** (``python -I -c``, no sandbox);
+* the **start-up of a template** (bubblewrap, the interpreter, the import): trivial grader and
+  the RFT cookbook's rapidfuzz grader;
+* **samples per second** with 1, 2 and 8 graders (distinct sources) grading at once, one
+  template each, for the cookbook grader.
 
 Usage:
-    .venv/bin/python bench/bench_python_sandbox.py            # 2000 pairs, 40 for fresh processes
-    .venv/bin/python bench/bench_python_sandbox.py --quick    # 300 pairs, 10 for fresh processes
+    .venv/bin/python bench/bench_python_sandbox.py            # about a minute
+    .venv/bin/python bench/bench_python_sandbox.py --quick    # a few seconds, fewer samples
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
-import random
+import os
+import statistics
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from rapidfuzz import fuzz, utils
 
-sys.path.insert(0, str(Path(__file__).parent))
-from _harness import Timing, best_of, report
-
 from graderkit._run.sandbox.function_source import source_from_function
-from graderkit._run.sandbox.supervisor import Limits, PythonSandbox
+from graderkit._run.sandbox.supervisor import Limits, PythonSandbox, isolation
+from graderkit._run.sandbox.template_process import WORKER_SCRIPT, Template, TemplateSpec, import_path
 
-WORDS = ["acute", "chronic", "appendicitis", "pulmonary", "embolism", "iron", "deficiency",
-         "anemia", "hypothyroidism", "sepsis", "gout", "migraine", "pneumonia", "left", "heart",
-         "failure", "renal", "colic", "diabetic", "ketoacidosis"]  # fmt: skip
-
-Pair = tuple[dict[str, Any], dict[str, Any]]
+ROOT = Path(__file__).resolve().parent.parent
+OLD_REV = "3c33321"  # main before the bubblewrap sandbox: the pooled worker
+TRIVIAL = "def grade(sample, item):\n    return 1.0\n"
+FORK_FLOOR = """
+import os, time, json, sys
+n = int(sys.argv[1]); ts = []
+for _ in range(n):
+    t = time.perf_counter(); pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0); ts.append(time.perf_counter() - t)
+print(json.dumps(ts))
+"""
 
 
 def clinical_phrase(sample: dict[str, Any], item: dict[str, Any]) -> float:
@@ -50,70 +62,108 @@ def clinical_phrase(sample: dict[str, Any], item: dict[str, Any]) -> float:
     return score / 100.0
 
 
-def make_pairs(n: int, seed: int = 11) -> list[Pair]:
-    rng = random.Random(seed)
-    pairs: list[Pair] = []
-    for _ in range(n):
-        ref = " ".join(rng.choices(WORDS, k=rng.randint(1, 4)))
-        out = ref if rng.random() < 0.4 else " ".join(rng.choices(WORDS, k=rng.randint(1, 5)))
-        pairs.append(({"output_text": out}, {"reference_answer": ref}))
-    return pairs
+def percentiles(times: list[float]) -> tuple[float, float]:
+    ordered = sorted(times)
+    return ordered[len(ordered) // 2] * 1e3, ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1e3
 
 
-def fresh_python(source: str, pairs: list[Pair]) -> list[float]:
-    driver = "\nimport json, sys\ns, i = json.loads(sys.stdin.read())\nprint(grade(s, i))\n"
+def latencies(box: Any, source: str, n: int) -> list[float]:
+    box.run(source, {}, {})  # warm: the template (or worker) is up and has imported the source
     out = []
-    for sample, item in pairs:
-        done = subprocess.run(
-            [sys.executable, "-I", "-c", source + driver],
-            input=json.dumps([sample, item]),
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        out.append(float(done.stdout))
+    for _ in range(n):
+        start = time.perf_counter()
+        outcome = box.run(source, {}, {})
+        out.append(time.perf_counter() - start)
+        assert outcome.reward == 1.0 and not outcome.errors, outcome
     return out
+
+
+def old_pool_module() -> Any | None:
+    """The pooled supervisor of OLD_REV, from git, next to its own worker script."""
+    folder = Path(tempfile.mkdtemp(prefix="graderkit-bench-old-"))
+    for name in ("supervisor.py", "worker.py"):
+        done = subprocess.run(["git", "-C", str(ROOT), "show", f"{OLD_REV}:src/graderkit/_run/sandbox/{name}"],
+                              capture_output=True, text=True)  # fmt: skip
+        if done.returncode != 0:
+            return None
+        (folder / name).write_text(done.stdout)
+    spec = importlib.util.spec_from_file_location("old_supervisor", folder / "supervisor.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def template_start(source: str, n: int) -> float:
+    spec = TemplateSpec.bwrap(Limits(), {}, (), import_path(), WORKER_SCRIPT)
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        template = Template(spec, source)
+        assert template.wait_ready() is None
+        times.append(time.perf_counter() - start)
+        template.kill()
+    return statistics.median(times) * 1e3
+
+
+def throughput(graders: int, per_grader: int) -> float:
+    base = source_from_function(clinical_phrase)
+    sources = [f"{base}\nVARIANT = {k}\n" for k in range(graders)]  # distinct graders
+    pair = ({"output_text": "acute appendicitis"}, {"reference_answer": "appendicitis, acute"})
+    with PythonSandbox(workers=1) as box:
+        for src in sources:
+            box.run(src, *pair)
+
+        def work(src: str) -> None:
+            for _ in range(per_grader):
+                assert box.run(src, *pair).reward == 1.0
+
+        threads = [threading.Thread(target=work, args=(src,)) for src in sources]
+        start = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return graders * per_grader / (time.perf_counter() - start)
+
+
+def fresh_python(n: int) -> float:
+    driver = TRIVIAL + "\nimport json, sys\nprint(grade({}, {}))\n"
+    start = time.perf_counter()
+    for _ in range(n):
+        subprocess.run([sys.executable, "-I", "-c", driver], capture_output=True, check=True)
+    return (time.perf_counter() - start) / n * 1e3
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
-    n, m = (300, 10) if args.quick else (2000, 40)
-    pairs, few = make_pairs(n), make_pairs(m, seed=12)
-    source = source_from_function(clinical_phrase)
-    expected = [clinical_phrase(s, i) for s, i in pairs]
-
-    reference = Timing("in-process function call", best_of(
-        lambda: [clinical_phrase(s, i) for s, i in pairs]), n)  # fmt: skip
-    timings: list[Timing] = []
-    with PythonSandbox(workers=1) as one, PythonSandbox(workers=2) as two:
-        mode = one.mode
-        for box in (one, two):  # warm: start the workers, import the source once
-            box.run_many(source, pairs[:8])
-        assert [one.run(source, s, i).reward for s, i in pairs] == expected
-        assert [o.reward for o in two.run_many(source, pairs)] == expected
-        timings.append(Timing("warm pool, run(), 1 worker", best_of(
-            lambda: [one.run(source, s, i) for s, i in pairs]), n))  # fmt: skip
-        timings.append(Timing("warm pool, run_many(), 2 workers", best_of(
-            lambda: two.run_many(source, pairs)), n))  # fmt: skip
-    fresh = PythonSandbox(workers=1, limits=Limits(max_calls_per_worker=1))
-    with fresh:
-        start = time.perf_counter()
-        assert [fresh.run(source, s, i).reward for s, i in few] == [
-            clinical_phrase(s, i) for s, i in few
-        ]
-        timings.append(Timing("fresh sandboxed process per sample", time.perf_counter() - start, m))
-    start = time.perf_counter()
-    assert fresh_python(source, few) == [clinical_phrase(s, i) for s, i in few]
-    timings.append(Timing("fresh `python -c` per sample", time.perf_counter() - start, m))
-
-    print(report(f"python sandbox, per-sample cost (isolation: {mode})", reference, timings))
-    print()
-    print("| case | overhead per sample vs in-process |")
-    print("|---|---:|")
-    for t in timings:
-        print(f"| {t.name} | {(t.per_op_us - reference.per_op_us) / 1000:.3f} ms |")
+    n, fresh, starts, per = (200, 5, 3, 50) if args.quick else (2000, 20, 10, 400)
+    load_before = os.getloadavg()
+    print(f"isolation: {isolation()}, Python {sys.version.split()[0]}, {os.cpu_count()} CPUs, "
+          f"load average before: {load_before[0]:.2f}")  # fmt: skip
+    rows: list[tuple[str, float, float]] = []
+    with PythonSandbox(workers=1) as box:
+        rows.append(("isolated: warm template, a fresh process per sample", *percentiles(latencies(box, TRIVIAL, n))))
+    old = old_pool_module()
+    if old is not None:
+        with old.PythonSandbox(workers=1) as pool:
+            rows.append((f"old pooled path ({OLD_REV}, {pool.mode}): one worker reused", *percentiles(latencies(pool, TRIVIAL, n))))
+    floor = json.loads(subprocess.run([sys.executable, "-I", "-c", FORK_FLOOR, str(n)],
+                                      capture_output=True, text=True, check=True).stdout)  # fmt: skip
+    rows.append(("floor: bare fork + _exit + waitpid", *percentiles(floor)))
+    print("\n| case (trivial grader) | p50 | p99 |\n|---|---:|---:|")
+    for name, p50, p99 in rows:
+        print(f"| {name} | {p50:.2f} ms | {p99:.2f} ms |")
+    print(f"| fresh `python -I -c` per sample (no sandbox) | {fresh_python(fresh):.1f} ms | |")
+    print("\n| template start-up (median) | ms |\n|---|---:|")
+    print(f"| trivial grader | {template_start(TRIVIAL, starts):.0f} |")
+    print(f"| cookbook grader (imports rapidfuzz) | {template_start(source_from_function(clinical_phrase), starts):.0f} |")
+    print("\n| graders at once (cookbook grader) | samples/s |\n|---|---:|")
+    for graders in (1, 2, 8):
+        print(f"| {graders} | {throughput(graders, per // graders if graders > 2 else per):.0f} |")
+    print(f"\nload average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -51,6 +51,7 @@ _HEADER = struct.Struct("!I")
 _DETAILS_CHARS = 32_000
 _SELF = os.path.realpath(__file__)
 _PR_SET_DUMPABLE, _PR_SET_NO_NEW_PRIVS, _PR_SET_SECCOMP, _SECCOMP_MODE_FILTER = 4, 38, 22, 2
+_NO_REQUEST = 72
 
 
 def coerce_reward(value: Any) -> tuple[float | None, str]:
@@ -256,6 +257,8 @@ def _receive_request(control: int) -> tuple[dict[str, Any], int]:
     sock = socket.socket(fileno=os.dup(control))
     fds = array.array("i")
     header, ancillary, _, _ = sock.recvmsg(_HEADER.size, socket.CMSG_SPACE(fds.itemsize))
+    if not header:
+        os._exit(_NO_REQUEST)  # the supervisor closed the socket: the template stops
     for level, kind, data in ancillary:
         if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
             fds.frombytes(data[: len(data) - len(data) % fds.itemsize])
@@ -268,10 +271,13 @@ def _receive_request(control: int) -> tuple[dict[str, Any], int]:
     return request, fds[0]
 
 
-def _child(control: int, grade: Callable[..., Any], config: dict[str, Any], k: _Kernel) -> None:
-    """One sample, in a fresh process. Never returns."""
+def _child(
+    control: int, grade: Callable[..., Any], config: dict[str, Any], k: _Kernel, started: int
+) -> None:
+    """One sample, in a fresh process forked before its request came. Never returns."""
     try:
         request, reply_fd = _receive_request(control)
+        os.write(started, b"s")  # the template starts the time limit now
         os.closerange(3, reply_fd)
         os.closerange(reply_fd + 1, 1 << 20)
         cpu = int(config["cpu_seconds"])
@@ -287,23 +293,27 @@ def _child(control: int, grade: Callable[..., Any], config: dict[str, Any], k: _
         os._exit(0)
 
 
-def _wait(pid: int, timeout: float) -> tuple[int, bool]:
-    """The child's exit code (negative: killed by that signal) and whether it timed out."""
-    deadline = time.monotonic() + timeout
+def _wait(pid: int, started: int, timeout: float) -> tuple[int, bool, bool]:
+    """Wait for the child: its exit code (negative: that signal), whether it timed out, and
+    whether it had received a request. The time limit runs from the request."""
     pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None
+    deadline, began = None, False
     try:
         while True:
             done, status = os.waitpid(pid, os.WNOHANG)
             if done:
-                return os.waitstatus_to_exitcode(status), False
+                return os.waitstatus_to_exitcode(status), False, began
+            if deadline is None:
+                ready = select.select([started] + ([pidfd] if pidfd is not None else []), [], [], None if pidfd is not None else 0.002)[0]
+                if started in ready:
+                    began = os.read(started, 1) == b"s"
+                    deadline = time.monotonic() + timeout if began else math.inf
+                continue
             left = deadline - time.monotonic()
             if left <= 0:
                 os.kill(pid, signal.SIGKILL)
-                return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), True
-            if pidfd is None:
-                time.sleep(min(left, 0.002))
-            else:
-                select.select([pidfd], [], [], left)
+                return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), True, began
+            select.select([pidfd] if pidfd is not None else [], [], [], left if pidfd is not None else min(left, 0.002))
     finally:
         if pidfd is not None:
             os.close(pidfd)
@@ -328,19 +338,25 @@ def _wipe(folder: str, keep: dict[str, Any]) -> bool:
 
 
 def _serve(control: int, grade: Callable[..., Any], config: dict[str, Any], k: _Kernel) -> None:
-    stream, poller = _Stream(control), select.poll()
-    poller.register(control, select.POLLIN)
+    """Keep one child forked ahead, waiting for its request; report each child's end."""
+    stream = _Stream(control)
     gc.freeze()  # the children do not copy the imported objects' pages when they collect
     while True:
-        events = poller.poll()[0][1]
-        if events & (select.POLLHUP | select.POLLERR | select.POLLNVAL):
-            return  # the supervisor closed the socket (it never does so mid-request)
+        started_r, started_w = os.pipe()
         pid = os.fork()
         if pid == 0:
-            _child(control, grade, config, k)
-        code, timed_out = _wait(pid, float(config["timeout_s"]))
+            os.close(started_r)
+            _child(control, grade, config, k, started_w)
+        os.close(started_w)
+        code, timed_out, began = _wait(pid, started_r, float(config["timeout_s"]))
+        os.close(started_r)
+        if not began and code == _NO_REQUEST:
+            return  # the supervisor closed the socket
         clean = _wipe(config["workdir"], config["keep"])
-        stream.send({"exit": code, "timeout": timed_out, "clean": clean})
+        try:
+            stream.send({"exit": code, "timeout": timed_out, "clean": clean})
+        except OSError:
+            return
 
 
 def _import(stream: _Stream, config: dict[str, Any]) -> Callable[..., Any] | None:
