@@ -18,7 +18,6 @@ import pytest
 import python_grader_examples as ex
 
 import graderkit as gk
-
 from graderkit._run.sandbox.function_source import source_from_function
 from graderkit._run.sandbox.supervisor import (
     Limits,
@@ -189,7 +188,9 @@ def test_flags_and_details_keys_are_the_service_vocabulary() -> None:
 @pytest.mark.slow
 def test_infinite_loop_times_out_and_the_next_sample_grades(mode: Any) -> None:
     with sandbox(mode, workers=1, limits=Limits(timeout_s=1.0)) as box:
-        outcome = assert_contained(box, "def grade(s, i):\n    while True:\n        pass\n", TIMEOUT)
+        outcome = assert_contained(
+            box, "def grade(s, i):\n    while True:\n        pass\n", TIMEOUT
+        )
     assert "1 s wall-time limit" in str(outcome.errors[TIMEOUT])
 
 
@@ -228,11 +229,17 @@ def test_subprocess_is_refused(strong: PythonSandbox) -> None:
 @pytest.mark.parametrize(
     ("call", "error"),
     [
-        ("socket.socket(socket.AF_INET, socket.SOCK_STREAM).connect(('127.0.0.1', 9))", "ConnectionRefusedError"),
+        (
+            "socket.socket(socket.AF_INET, socket.SOCK_STREAM).connect(('127.0.0.1', 9))",
+            "ConnectionRefusedError",
+        ),
         ("socket.create_connection(('93.184.216.34', 80), timeout=2)", "Network is unreachable"),
         ("socket.getaddrinfo('example.com', 80)", "gaierror"),
         ("socket.socket(socket.AF_UNIX).connect('/var/run/docker.sock')", "FileNotFoundError"),
-        ("__import__('urllib.request').request.urlopen('http://93.184.216.34', timeout=2)", "Network is unreachable"),
+        (
+            "__import__('urllib.request').request.urlopen('http://93.184.216.34', timeout=2)",
+            "Network is unreachable",
+        ),
     ],
     ids=["loopback", "create-connection", "dns", "unix-path", "urllib"],
 )
@@ -384,7 +391,9 @@ def test_each_sample_starts_from_the_imported_state(mode: Any) -> None:
 
 
 def test_the_import_runs_once_per_template() -> None:
-    source = "import os\nPID = os.getpid()\ndef grade(s, i):\n    return float(os.getppid() == PID)\n"
+    source = (
+        "import os\nPID = os.getpid()\ndef grade(s, i):\n    return float(os.getppid() == PID)\n"
+    )
     with PythonSandbox(workers=1) as box:
         assert [box.run(source, {}, {}).reward for _ in range(3)] == [1.0, 1.0, 1.0]
 
@@ -510,9 +519,10 @@ def test_off_linux_the_error_names_a_linux_container_and_the_trusted_mode() -> N
     assert "needs Linux" in message and "Linux container" in message
     assert "isolation='none'" in message
     assert unavailable_reason("win32", "/usr/bin/bwrap") == unavailable_reason("win32", None)
-    assert gk.SandboxUnavailable is SandboxUnavailable and unavailable_reason(
-        sys.platform, shutil.which("bwrap")
-    ) is None
+    assert (
+        gk.SandboxUnavailable is SandboxUnavailable
+        and unavailable_reason(sys.platform, shutil.which("bwrap")) is None
+    )
 
 
 def test_the_trusted_mode_warns_for_each_sandbox() -> None:

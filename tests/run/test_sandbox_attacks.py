@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "sandbox_attacks"))
-from attacks import ATTACKS  # noqa: E402
+from attacks import ATTACKS
 
 HERE = Path(__file__).parent / "sandbox_attacks"
 ROOT = Path(__file__).parent.parent.parent
@@ -52,9 +52,10 @@ def _assert_contained(attack: dict[str, Any], result: dict[str, Any]) -> None:
     assert not result["escaped_file"], "a host file was written"
     for outcome in [] if attack.get("own_reward") else result["outcomes"]:
         assert outcome["reward"] == 0.0, outcome
-        assert set(outcome["errors"]) <= set(attack["allowed"]) | {
-            "python_grader_server_error"
-        } or not outcome["errors"], outcome
+        assert (
+            set(outcome["errors"]) <= set(attack["allowed"]) | {"python_grader_server_error"}
+            or not outcome["errors"]
+        ), outcome
     assert result["honest"] == HONEST
 
 

@@ -17,9 +17,9 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from attacks import ATTACKS, HONEST, SECRET  # noqa: E402
+from attacks import ATTACKS, HONEST, SECRET
 
-from graderkit._run.sandbox.supervisor import Limits, PythonSandbox  # noqa: E402
+from graderkit._run.sandbox.supervisor import Limits, PythonSandbox
 
 
 def _listeners(folder: str) -> tuple[dict[str, object], list[socket.socket]]:

@@ -354,4 +354,3 @@ class PythonSandbox:
 def _kill_all(templates: set[Template]) -> None:
     for template in list(templates):
         template.kill()
-

@@ -93,7 +93,11 @@ def _spawn(argv: Sequence[str], **kwargs: Any) -> subprocess.Popen[bytes]:
     with _SPAWNER_LOCK:
         if not _SPAWNER:
             _SPAWNER.append(ThreadPoolExecutor(1, thread_name_prefix="graderkit-sandbox-spawn"))
-    return _SPAWNER[0].submit(subprocess.Popen, list(argv), **kwargs).result()
+
+    def popen() -> subprocess.Popen[bytes]:
+        return subprocess.Popen(list(argv), **kwargs)
+
+    return _SPAWNER[0].submit(popen).result()
 
 
 @lru_cache(maxsize=1)
@@ -355,7 +359,9 @@ def _judge(reply: bytes | None, report: Any, limits: Limits) -> tuple[Outcome, b
     if report == "timeout" or (isinstance(report, dict) and report.get("timeout")):
         return timeout_outcome(limits), isinstance(report, dict) and bool(report.get("clean"))
     if report == "died" or not isinstance(report, dict):
-        return Outcome(0.0, {_SERVER: "crashed: the sandbox's template died during this sample"}), False
+        return Outcome(
+            0.0, {_SERVER: "crashed: the sandbox's template died during this sample"}
+        ), False
     code, clean = int(report.get("exit", -1)), bool(report.get("clean"))
     if code != 0:
         return crash_outcome(code), False

@@ -45,7 +45,7 @@ import traceback
 import types
 from collections.abc import Callable
 from traceback import TracebackException
-from typing import Any
+from typing import Any, cast
 
 _HEADER = struct.Struct("!I")
 _DETAILS_CHARS = 32_000
@@ -217,7 +217,7 @@ def _load(source: str) -> Callable[..., Any]:
     try:
         os.waitpid(-1, os.WNOHANG)
     except ChildProcessError:
-        return grade
+        return cast(Callable[..., Any], grade)
     raise RuntimeError("the source started processes at import; a grader may not")
 
 
@@ -304,7 +304,12 @@ def _wait(pid: int, started: int, timeout: float) -> tuple[int, bool, bool]:
             if done:
                 return os.waitstatus_to_exitcode(status), False, began
             if deadline is None:
-                ready = select.select([started] + ([pidfd] if pidfd is not None else []), [], [], None if pidfd is not None else 0.002)[0]
+                ready = select.select(
+                    [started] + ([pidfd] if pidfd is not None else []),
+                    [],
+                    [],
+                    None if pidfd is not None else 0.002,
+                )[0]
                 if started in ready:
                     began = os.read(started, 1) == b"s"
                     deadline = time.monotonic() + timeout if began else math.inf
@@ -313,7 +318,12 @@ def _wait(pid: int, started: int, timeout: float) -> tuple[int, bool, bool]:
             if left <= 0:
                 os.kill(pid, signal.SIGKILL)
                 return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]), True, began
-            select.select([pidfd] if pidfd is not None else [], [], [], left if pidfd is not None else min(left, 0.002))
+            select.select(
+                [pidfd] if pidfd is not None else [],
+                [],
+                [],
+                left if pidfd is not None else min(left, 0.002),
+            )
     finally:
         if pidfd is not None:
             os.close(pidfd)
@@ -389,7 +399,7 @@ def main(argv: list[str]) -> int:
     os.chdir(config["workdir"])
     _set_limits(config)
     program = config.get("sample_filter")
-    kernel = _NoKernel()
+    kernel: _Kernel = _NoKernel()
     if sys.platform == "linux":
         kernel = _Kernel(base64.b64decode(program) if program else None)
         kernel.prctl(_PR_SET_DUMPABLE, 0)
