@@ -67,7 +67,7 @@ class Runner:
         models: the engine for score_model / label_model judges and endpoint graders
             (default: built from the environment, ``OPENAI_API_KEY`` etc., on first use; an
             endpoint grader needs no key).
-        python: the sandbox for python graders (default: a warm local pool on first use).
+        python: the sandbox for python graders (default: `PythonSandbox()` on first use).
         embeddings: the backend for ``cosine`` (default: OpenAI-compatible embeddings through
             the ``models`` engine).
         concurrency: how many samples [`agrade_many`][graderkit.Runner.agrade_many] keeps in
@@ -202,7 +202,7 @@ class Runner:
 
     @property
     def python(self) -> PythonSandbox:
-        """The python sandbox (a warm worker pool, started on first use)."""
+        """The python sandbox (warm templates, a fresh process per sample; started on first use)."""
         if self._python is None:
             from graderkit._run.sandbox.supervisor import PythonSandbox
 

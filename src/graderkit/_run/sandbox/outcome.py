@@ -29,13 +29,14 @@ class Limits:
     """The limits of one grading call (defaults: the service's documented limits).
 
     Attributes:
-        timeout_s: wall time for one call, importing the source included.
-        memory_bytes: address-space limit of a worker (``RLIMIT_AS``).
-        disk_bytes: largest file a worker may write (``RLIMIT_FSIZE``).
+        timeout_s: wall time for one sample; importing the source (once per template) has
+            ``start_timeout_s`` plus this.
+        memory_bytes: address-space limit of each process (``RLIMIT_AS``).
+        disk_bytes: the size of the sandbox's writable tmpfs, in total (and ``RLIMIT_FSIZE``).
         output_bytes: how much of what the grader prints is kept (characters).
-        max_calls_per_worker: replace a worker after this many calls (``1``: a fresh process per
-            call); ``None`` keeps it as long as it is healthy.
-        start_timeout_s: how long a new worker may take to start.
+        max_calls_per_worker: replace a template after this many samples (each sample runs
+            in a fresh process anyway); ``None`` keeps it as long as it is healthy.
+        start_timeout_s: how long a new template may take to start.
     """
 
     timeout_s: float = 120.0
