@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "sandbox_attacks"))
-from attacks import ATTACKS
+from attacks import ATTACKS, SECRET
 
 HERE = Path(__file__).parent / "sandbox_attacks"
 ROOT = Path(__file__).parent.parent.parent
@@ -33,6 +33,7 @@ pytestmark = pytest.mark.slow
 
 
 def _run(argv: list[str], env: dict[str, str] | None = None, timeout: float = 120) -> Any:
+    env = {**(os.environ if env is None else env), "OPENAI_API_KEY": SECRET}  # from its start
     proc = subprocess.Popen(
         argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
         start_new_session=True, cwd=ROOT,
@@ -63,6 +64,28 @@ def _assert_contained(attack: dict[str, Any], result: dict[str, Any]) -> None:
 def test_attack_is_contained(name: str) -> None:
     result = _run([sys.executable, str(HERE / "driver.py"), name])
     _assert_contained(ATTACKS[name], result)
+
+
+# Attacks that are harmless without any sandbox, run in the trusted mode: each must get through
+# there, so a contained result above means the sandbox stopped it, not that the attack is broken.
+SHOWN_TO_WORK = [
+    "env-pid-scan",
+    "net-python",
+    "write-python",
+    "memfd",
+    "namespaces",
+    "fork-bounded",
+]
+
+
+@pytest.mark.parametrize("name", SHOWN_TO_WORK)
+def test_attack_gets_through_without_the_sandbox(name: str) -> None:
+    result = _run([sys.executable, str(HERE / "driver.py"), name, "none"])
+    escaped = (
+        result["connected"] or result["escaped_file"] or result["outcomes"][0]["reward"] == 1.0
+    )
+    assert escaped, result
+    assert result["honest"] == HONEST
 
 
 def _unprivileged_python() -> list[str]:

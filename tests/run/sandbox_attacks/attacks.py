@@ -364,16 +364,17 @@ return float(seen)""",
 ATTACKS["namespaces"] = _attack(
     "escape routes: new namespaces, mounts, keyrings, bpf, modules",
     """
+# every call is made with arguments that do nothing even where it is allowed (NULL pointers):
+# contained means the filter refused it (EPERM), not that the kernel found the arguments bad
 CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWNET = 0x10000000, 0x00020000, 0x40000000
+results = []
 for flags in (CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWNET, CLONE_NEWUSER | CLONE_NEWNS):
-    if libc.unshare(flags) == 0:
-        return 1.0
     pid = libc.syscall(56, flags | 17, 0, 0, 0, 0)  # clone(flags | SIGCHLD): a child exits at once
     if pid == 0:
         os._exit(0)
-    if pid > 0:
-        return 1.0
-calls = [libc.mount(b'none', b'/tmp', b'tmpfs', 0, None), libc.syscall(250, 0, 0, 0, 0, 0),
-         libc.syscall(321, 0, 0, 0), libc.syscall(175, 0, 0, b''), libc.syscall(101, 0, 0, 0, 0)]
-return float(any(c >= 0 for c in calls))""",
+    results.append((pid, ctypes.get_errno()))
+for number, args in ((272, (CLONE_NEWNS,)), (165, (None, None, None, 0, None)), (250, (0, 0, 0, 0, 0)),
+                     (321, (0, None, 0)), (175, (None, 0, None)), (308, (-1, 0))):
+    results.append((libc.syscall(number, *args), ctypes.get_errno()))  # unshare, mount, keyctl, bpf, init_module, setns
+return float(any(ret >= 0 or err != errno.EPERM for ret, err in results))""",
 )

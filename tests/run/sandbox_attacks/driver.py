@@ -4,7 +4,7 @@ Sets up real host resources an escaped grader could reach (a secret in the envir
 listener on the host's loopback, an abstract and a path unix socket, a directory to write to),
 runs the attack's grader in the default sandbox, then checks the host: did anything connect,
 was any file written? Then honest samples must still get exactly their rewards. Prints one JSON
-line. Usage: python driver.py ATTACK_ID
+line. Usage: python driver.py ATTACK_ID [none]   (none: the trusted mode, to show the attack works)
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import os
 import socket
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -56,7 +57,11 @@ def main() -> None:
         os.environ["OPENAI_API_KEY"] = SECRET
         limits = Limits(timeout_s=float(attack.get("timeout_s", 20)))
         outcomes = []
-        with PythonSandbox(workers=1, limits=limits) as box:
+        mode = "none" if sys.argv[2:] == ["none"] else "bwrap"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the trusted mode's warning: asked for here
+            box = PythonSandbox(workers=1, limits=limits, isolation=mode)
+        with box:
             for _ in range(int(attack.get("repeat", 1))):
                 got = box.run(attack["source"], {"output_text": "x", "where": where}, {"n": 1})
                 outcomes.append({"reward": got.reward, "errors": sorted(got.errors),
