@@ -554,3 +554,20 @@ def test_code_execution_grader_scores_programs_and_contains_them(strong: PythonS
             assert outcome == Outcome(reward, {}, ""), (program, outcome)
         honest = strong.run(source, {"output_text": CANDIDATES[0][0]}, item)
         assert honest == Outcome(1.0, {}, "")
+
+
+def test_numpy_at_import_with_its_native_threads(box: PythonSandbox) -> None:
+    source = (
+        "import numpy as np\nA = np.ones((64, 64))\n"
+        "def grade(s, i):\n    return float((A @ A)[0, 0])\n"
+    )
+    assert [box.run(source, {}, {}) for _ in range(3)] == [Outcome(64.0, {}, "")] * 3
+
+
+def test_python_threads_left_running_at_import_are_refused(box: PythonSandbox) -> None:
+    source = (
+        "import threading, time\nthreading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n"
+        "def grade(s, i):\n    return 1.0\n"
+    )
+    outcome = box.run(source, {}, {})
+    assert "left threads running at import" in str(outcome.errors[RUNTIME])

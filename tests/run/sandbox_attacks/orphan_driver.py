@@ -18,12 +18,18 @@ SPIN = (
     "    while time.monotonic() < end:\n        pass\n    return 1.0\n"
 )
 
-box = PythonSandbox(workers=2, limits=Limits(timeout_s=90))
-threads = [threading.Thread(target=box.run, args=(SPIN, {}, {}), daemon=True) for _ in range(2)]
-for t in threads:
-    t.start()
-while len(box._live) < 2:  # both templates started and forked their children
-    time.sleep(0.05)
-time.sleep(0.5)
-print(" ".join(str(t.proc.pid) for t in box._live), flush=True)
-sys.stdin.read()  # until killed
+
+def main() -> None:
+    box = PythonSandbox(workers=2, limits=Limits(timeout_s=90))
+    threads = [threading.Thread(target=box.run, args=(SPIN, {}, {}), daemon=True) for _ in range(2)]
+    for t in threads:
+        t.start()
+    while len(box._live) < 2:  # both templates started and forked their children
+        time.sleep(0.05)
+    time.sleep(0.5)
+    print(" ".join(str(t.proc.pid) for t in box._live), flush=True)
+    sys.stdin.read()  # until killed
+
+
+if __name__ == "__main__":
+    main()
