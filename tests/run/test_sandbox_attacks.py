@@ -146,3 +146,31 @@ def test_nothing_survives_a_killed_host() -> None:
             if proc.poll() is None:  # our own process group only
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+
+
+HOST_UIDS = """
+from pathlib import Path
+from graderkit._run.sandbox.supervisor import PythonSandbox
+with PythonSandbox(workers=1) as box:
+    assert box.run("def grade(s, i):\\n    return 1.0\\n", {}, {}).reward == 1.0
+    template = next(t for group in box._idle.values() for t in group)
+    todo, uids = [template.proc.pid], set()
+    while todo:
+        pid = todo.pop()
+        uids.add(Path(f"/proc/{pid}/status").read_text().split("Uid:")[1].split()[0])
+        for task in Path(f"/proc/{pid}/task").glob("*"):
+            todo += [int(c) for c in (task / "children").read_text().split()]
+print(sorted(uids))
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root has a uid 0 to drop")
+def test_started_by_root_the_sandbox_runs_as_nobody_where_it_can_read_all_it_needs() -> None:
+    # the system interpreter is readable by anyone (this project's pyenv under /root is not)
+    site = next(p for p in sys.path if p.endswith("site-packages"))
+    env = {"PATH": os.environ["PATH"], "PYTHONPATH": f"{ROOT / 'src'}:{site}"}
+    done = subprocess.run(
+        ["/usr/bin/python3", "-s", "-c", HOST_UIDS], capture_output=True, text=True, env=env,
+        timeout=120, check=True,
+    )  # fmt: skip
+    assert done.stdout.split() == ["['65534']"], done.stderr

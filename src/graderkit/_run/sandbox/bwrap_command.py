@@ -29,10 +29,14 @@ Examples:
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-__all__ = ["WORKDIR", "WORKER", "bwrap_argv", "minimal_roots"]
+__all__ = ["NOBODY", "WORKDIR", "WORKER", "bwrap_argv", "minimal_roots", "readable_by_anyone"]
+
+NOBODY = 65534
+"""The uid (and gid) a sandbox started by root runs as, when it can read all it needs."""
 
 WORKDIR = "/tmp"
 """The sandbox's private, writable directory (a size-limited tmpfs)."""
@@ -75,6 +79,28 @@ def minimal_roots(paths: Iterable[str]) -> list[str]:
         if not any(path == k or path.startswith(k.rstrip("/") + "/") for k in kept):
             kept.append(path)
     return kept
+
+
+def readable_by_anyone(paths: Iterable[str]) -> bool:
+    """True when a user with no special rights can reach and read every path (not below it).
+
+    Examples:
+        >>> readable_by_anyone(["/usr/lib"]), readable_by_anyone(["/proc/1/root"])
+        (True, False)
+    """
+    for path in paths:
+        parts = path.strip("/").split("/")
+        try:
+            for depth in range(len(parts)):
+                mode = os.stat("/" + "/".join(parts[:depth])).st_mode
+                if not mode & stat.S_IXOTH:
+                    return False
+            mode = os.stat(path).st_mode
+        except OSError:
+            return False
+        if not mode & stat.S_IROTH or (stat.S_ISDIR(mode) and not mode & stat.S_IXOTH):
+            return False
+    return True
 
 
 def _top_symlinks() -> list[str]:

@@ -42,7 +42,15 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from graderkit._run.sandbox.bwrap_command import WORKDIR, WORKER, bwrap_argv
+from graderkit._run.sandbox.bwrap_command import (
+    NOBODY,
+    SYSTEM_PATHS,
+    WORKDIR,
+    WORKER,
+    bwrap_argv,
+    minimal_roots,
+    readable_by_anyone,
+)
 from graderkit._run.sandbox.outcome import (
     Limits,
     Outcome,
@@ -120,7 +128,7 @@ class TemplateSpec:
     bwrap_roots: tuple[str, ...] | None  # None: the trusted mode (no bubblewrap)
     worker: str
     config: dict[str, Any] = field(default_factory=dict)
-    _dirs: list[str] = field(default_factory=list)
+    run_as: int | None = None  # started by root: the sandbox's uid and gid on the host
 
     @classmethod
     def bwrap(
@@ -136,6 +144,9 @@ class TemplateSpec:
 
         spec = cls(limits, base_env(WORKDIR, env), (*roots, *extra), worker)
         spec.config = spec._config(WORKDIR, base64.b64encode(sample_filter()).decode())
+        binds = minimal_roots([*roots, *extra, *SYSTEM_PATHS, worker])
+        if os.geteuid() == 0 and readable_by_anyone(binds):
+            spec.run_as = NOBODY  # the sandbox is not the host's uid 0 where it need not be
         return spec
 
     @classmethod
@@ -178,9 +189,11 @@ class TemplateSpec:
                 disk_bytes=self.limits.disk_bytes, seccomp_fd=rfd, command=[*command, WORKER],
             )  # fmt: skip
             config = {**self.config, "keep": keep}
+            user = {} if self.run_as is None else {
+                "user": self.run_as, "group": self.run_as, "extra_groups": []}  # fmt: skip
             proc = _spawn([*argv, json.dumps(config)], stdin=stdin, stdout=subprocess.DEVNULL,
                           stderr=stderr, cwd="/", env=self.env, start_new_session=True,
-                          pass_fds=(rfd,))  # fmt: skip
+                          pass_fds=(rfd,), **user)  # fmt: skip
         finally:
             os.close(rfd)
         return proc, None
