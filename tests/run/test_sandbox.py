@@ -571,3 +571,25 @@ def test_python_threads_left_running_at_import_are_refused(box: PythonSandbox) -
     )
     outcome = box.run(source, {}, {})
     assert "left threads running at import" in str(outcome.errors[RUNTIME])
+
+
+FORKED_HOST = """
+import os
+from graderkit._run.sandbox.supervisor import PythonSandbox
+src = "def grade(s, i):\\n    return 1.0\\n"
+with PythonSandbox(workers=1) as box:
+    assert box.run(src, {}, {}).reward == 1.0
+pid = os.fork()
+if pid == 0:
+    with PythonSandbox(workers=1) as box:
+        os._exit(0 if box.run(src, {}, {}).reward == 1.0 else 3)
+print(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+"""
+
+
+def test_a_forked_host_process_starts_sandboxes_of_its_own() -> None:
+    # the spawning thread does not survive a fork: the child must not wait for it
+    done = subprocess.run(
+        [sys.executable, "-c", FORKED_HOST], capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.strip() == "0", done.stderr

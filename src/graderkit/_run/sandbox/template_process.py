@@ -88,7 +88,7 @@ def base_env(workdir: str, extra: Mapping[str, str]) -> dict[str, str]:
     }
 
 
-_SPAWNER: list[ThreadPoolExecutor] = []
+_SPAWNER: dict[int, ThreadPoolExecutor] = {}  # by process id: a forked child needs its own
 _SPAWNER_LOCK = threading.Lock()
 
 
@@ -99,13 +99,17 @@ def _spawn(argv: Sequence[str], **kwargs: Any) -> subprocess.Popen[bytes]:
     that started it exits; pool threads and ``asyncio.to_thread`` threads come and go.
     """
     with _SPAWNER_LOCK:
-        if not _SPAWNER:
-            _SPAWNER.append(ThreadPoolExecutor(1, thread_name_prefix="graderkit-sandbox-spawn"))
+        spawner = _SPAWNER.get(os.getpid())
+        if spawner is None:
+            _SPAWNER.clear()
+            spawner = _SPAWNER[os.getpid()] = ThreadPoolExecutor(
+                1, thread_name_prefix="graderkit-sandbox-spawn"
+            )
 
     def popen() -> subprocess.Popen[bytes]:
         return subprocess.Popen(list(argv), **kwargs)
 
-    return _SPAWNER[0].submit(popen).result()
+    return spawner.submit(popen).result()
 
 
 @lru_cache(maxsize=1)
