@@ -134,7 +134,7 @@ def _drain(value: Any) -> None:
     if isinstance(value, Mapping):
         for sub in value.values():
             _drain(sub)
-    elif isinstance(value, (list, tuple)) or isinstance(value, Iterator):
+    elif isinstance(value, (list, tuple, Iterator)):
         for sub in value:
             _drain(sub)
 
