@@ -8,7 +8,7 @@ from typing import Any, overload
 
 from graderkit._core.graders.models import PythonGrader
 from graderkit._core.graders.problems import build_model
-from graderkit._core.graders.python_source import DEFAULT_IMAGE_TAG, ImportPolicy, check_source
+from graderkit._core.graders.python_source import DEFAULT_IMAGE_TAG, ImportPolicy, check_imports
 from graderkit.errors import InvalidGrader
 
 __all__ = ["python_grader"]
@@ -107,9 +107,10 @@ def _make(
     label = f"python {grader_name!r}" if grader_name else "python"
     if not grader_name:
         raise InvalidGrader(label, "name", name, "is required for source text; pass name=...")
-    # user -> python_grader (-> decorator lambda) -> _make -> check_source
-    check_source(source, grader=label, image_tag=image_tag, imports=imports, stacklevel=4)
     data: dict[str, Any] = {"name": grader_name, "source": source, "image_tag": image_tag}
     if pass_threshold is not None:
         data["pass_threshold"] = pass_threshold
-    return build_model(PythonGrader, data, label=label)
+    grader = build_model(PythonGrader, data, label=label)  # size, syntax, grade(sample, item)
+    # user -> python_grader (-> decorator lambda) -> _make -> check_imports
+    check_imports(source, grader=label, image_tag=image_tag, imports=imports, stacklevel=4)
+    return grader

@@ -8,12 +8,23 @@ Each grader in an expression becomes a formula variable whose key is the grader'
 from __future__ import annotations
 
 import keyword
+import math
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Union
 
-from graderkit._core.formula.evaluation import BinOp, Call, Name, Neg, Node, Number, unparse
-from graderkit.errors import InvalidGrader
+from graderkit._core.formula.evaluation import (
+    MAX_DEPTH,
+    BinOp,
+    Call,
+    Name,
+    Neg,
+    Node,
+    Number,
+    unparse,
+)
+from graderkit._core.formula.syntax import _depth
+from graderkit.errors import FormulaError, InvalidGrader
 
 if TYPE_CHECKING:
     from graderkit._core.graders.models import GraderBase
@@ -21,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = ["Arithmetic", "Expression", "as_expression", "call"]
 
 Operand = Union["Expression", "GraderBase", int, float]
+_NO_TEXT = "<built with Python operators>"
 
 
 class Arithmetic:
@@ -60,7 +72,7 @@ class Arithmetic:
 
     def __neg__(self) -> Expression:
         operand = as_expression(self)
-        return Expression(Neg(operand.node), operand.graders)
+        return _deeper(Neg(operand.node), operand.graders, operand.depth)
 
     def __abs__(self) -> Expression:
         return call("abs", self)
@@ -85,11 +97,15 @@ class Expression(Arithmetic):
         '0.85 * fuzzy + 0.15 * exact'
     """
 
-    __slots__ = ("graders", "node")
+    __slots__ = ("depth", "graders", "node")
 
-    def __init__(self, node: Node, graders: Mapping[str, GraderBase]) -> None:
+    def __init__(
+        self, node: Node, graders: Mapping[str, GraderBase], depth: int | None = None
+    ) -> None:
         self.node = node
         self.graders = dict(graders)
+        self.depth = _depth(node) if depth is None else depth
+        """The tree's depth; at most `MAX_DEPTH` (checked as the expression is built)."""
 
     @property
     def calculate_output(self) -> str:
@@ -129,20 +145,66 @@ def grader_key(grader: GraderBase) -> str:
 
 
 def as_expression(value: Any) -> Expression:
-    """Wrap a grader, a number or an expression as an expression."""
+    """Wrap a grader, a number or an expression as an expression.
+
+    Raises:
+        FormulaError: ``value`` cannot be part of a formula (not a grader, a finite number or
+            an expression).
+    """
     from graderkit._core.graders.models import GraderBase
 
     if isinstance(value, Expression):
         return value
     if isinstance(value, GraderBase):
         key = grader_key(value)
-        return Expression(Name(key), {key: value})
+        return Expression(Name(key), {key: value}, 1)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return Expression(Number(float(value), repr(value)), {})
-    raise TypeError(
-        f"cannot use {value!r} in a grader formula; use graders, numbers and "
-        "graderkit.min/max/abs/floor/ceil/exp/sqrt/log"
+        return _number(value)
+    raise FormulaError(
+        "",
+        "",
+        _shown(value),
+        "cannot be used in a grader formula; use graders, numbers and "
+        "graderkit.min/max/abs/floor/ceil/exp/sqrt/log",
     )
+
+
+def _shown(value: Any) -> str:
+    try:
+        text = repr(value)
+    except Exception:  # a hostile __repr__ must not replace the real error
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _number(value: float) -> Expression:
+    """A literal; a negative one is a unary minus (formula literals are non-negative)."""
+    try:
+        magnitude = float(abs(value))
+    except OverflowError:
+        magnitude = math.inf
+    if not math.isfinite(magnitude):
+        raise FormulaError(
+            "", "", _shown(value), "is not a finite number; a formula literal must be finite"
+        )
+    text = str(abs(value)) if isinstance(value, int) else repr(magnitude)
+    literal = Expression(Number(magnitude, text), {}, 1)
+    return _deeper(Neg(literal.node), {}, 1) if value < 0 else literal
+
+
+def _deeper(node: Node, graders: Mapping[str, GraderBase], below: int) -> Expression:
+    """An expression one level above its deepest operand (``below``), refused past MAX_DEPTH."""
+    if below + 1 > MAX_DEPTH:
+        raise FormulaError(
+            "",
+            "calculate_output",
+            _NO_TEXT,
+            f"would be nested {below + 1} levels deep (max {MAX_DEPTH}); a formula built with "
+            "Python operators nests one level per operator: combine fewer graders, or "
+            "graderkit.multi a dict of graders with a flatter formula such as "
+            "'(a + b + c) / 3' written in groups",
+        )
+    return Expression(node, graders, below + 1)
 
 
 def _merge(parts: list[Expression]) -> dict[str, GraderBase]:
@@ -163,10 +225,12 @@ def _merge(parts: list[Expression]) -> dict[str, GraderBase]:
 
 def _binary(op: str, left: Any, right: Any) -> Expression:
     a, b = as_expression(left), as_expression(right)
-    return Expression(BinOp(op, a.node, b.node), _merge([a, b]))  # type: ignore[arg-type]
+    node = BinOp(op, a.node, b.node)  # type: ignore[arg-type]
+    return _deeper(node, _merge([a, b]), max(a.depth, b.depth))
 
 
 def call(func: str, *args: Any) -> Expression:
     """A function call node, e.g. ``call("max", a, b)``."""
     parts = [as_expression(a) for a in args]
-    return Expression(Call(func, tuple(p.node for p in parts)), _merge(parts))
+    node = Call(func, tuple(p.node for p in parts))
+    return _deeper(node, _merge(parts), max((p.depth for p in parts), default=0))

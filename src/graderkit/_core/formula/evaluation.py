@@ -32,6 +32,7 @@ from typing import Any
 from graderkit._core.formula.syntax import (
     FUNCTIONS,
     MAX_DEPTH,
+    MAX_FORMULA_CHARS,
     PRECEDENCE,
     BinOp,
     Call,
@@ -53,6 +54,7 @@ from graderkit.errors import FormulaError
 __all__ = [
     "FUNCTIONS",
     "MAX_DEPTH",
+    "MAX_FORMULA_CHARS",
     "PRECEDENCE",
     "BinOp",
     "Call",
@@ -266,6 +268,17 @@ def parse_formula(
         >>> parse_formula("min(a, b) + log(exp(1))").variables == {"a", "b"}
         True
     """
+    if not isinstance(text, str):
+        raise FormulaError(grader, field, text, f"must be a string, not {type(text).__name__}")
+    if len(text) > MAX_FORMULA_CHARS:
+        raise FormulaError(
+            grader,
+            field,
+            text[:60] + "…",
+            f"is {len(text)} characters long; a formula is limited to {MAX_FORMULA_CHARS} "
+            f"(and {MAX_DEPTH} levels of nesting): combine fewer graders, or average them in "
+            "groups",
+        )
     try:
         formula = _parse_cached(text)
     except _Syntax as e:

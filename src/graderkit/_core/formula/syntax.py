@@ -15,6 +15,7 @@ from typing import Literal, TypeAlias
 __all__ = [
     "FUNCTIONS",
     "MAX_DEPTH",
+    "MAX_FORMULA_CHARS",
     "PRECEDENCE",
     "BinOp",
     "Call",
@@ -98,6 +99,10 @@ both left-associative (``1-2-3 == -4``, ``8/4/2 == 1``). These are Python's rule
 
 MAX_DEPTH = 100
 """Deepest nesting accepted (real formulas are a few levels deep; this bounds recursion)."""
+
+MAX_FORMULA_CHARS = 10_000
+"""Longest formula text accepted, checked before tokenizing, so a huge text is refused in
+constant time (real formulas are under 200 characters)."""
 
 
 # --------------------------------------------------------------------------- tokens and parser

@@ -11,7 +11,15 @@ import json
 import re
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, StrictInt, field_validator, model_validator
+from pydantic import (
+    Field,
+    PrivateAttr,
+    StrictInt,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from typing_extensions import Self
 
 from graderkit._core.formula.arithmetic import Arithmetic
@@ -90,6 +98,23 @@ class GraderBase(WireModel, Arithmetic):
         merged = {**out, **self._echo}
         order = [k for k in (self._order or ()) if k in merged]
         return {k: merged[k] for k in [*order, *(k for k in merged if k not in order)]}
+
+    def __init__(self, /, **data: Any) -> None:
+        """Validate like the loader does: a bad field raises `InvalidGrader`, not pydantic's
+        ``ValidationError``, with the same message ``from_openai`` gives."""
+        try:
+            super().__init__(**data)
+        except ValidationError:
+            from graderkit._core.graders.problems import build_model
+
+            kind, name = data.get("type", type(self).model_fields["type"].default), data.get("name")
+            label = f"{kind} {name!r}" if isinstance(name, str) and name else str(kind)
+            build_model(type(self), data, label=label)  # raises the InvalidGrader
+            raise  # pragma: no cover - build_model fails on the same data
+
+    # Tell pydantic this __init__ only wraps the base one, so validation (``model_validate``,
+    # nested models) never calls it (pydantic marks ``BaseModel.__init__`` the same way).
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
 
     @property
     def label(self) -> str:
@@ -214,6 +239,17 @@ class PythonGrader(GraderBase):
     source: str
     image_tag: str | None = None
     pass_threshold: Number | None = None
+
+    @field_validator("source")
+    @classmethod
+    def _static_checks(cls, v: str, info: ValidationInfo) -> str:
+        """Size (< 256 kB), syntax (line and column) and ``grade(sample, item)``, on every path
+        that builds the grader (``from_openai``, ``PythonGrader(...)``, ``python_grader``)."""
+        from graderkit._core.graders.python_source import check_source
+
+        name = info.data.get("name")
+        check_source(v, grader=f"python {name!r}" if name else "python", imports="ignore")
+        return v
 
 
 class ScoreModelGrader(GraderBase):

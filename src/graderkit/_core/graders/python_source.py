@@ -31,6 +31,7 @@ __all__ = [
     "DEFAULT_IMAGE_TAG",
     "IMAGE_PACKAGES",
     "MAX_SOURCE_BYTES",
+    "check_imports",
     "check_source",
     "imported_modules",
 ]
@@ -140,6 +141,29 @@ def check_source(
     tree = _parse(source, grader)
     _check_grade(tree, source, grader, stacklevel + 1)
     if imports != "ignore":
+        _check_imports(tree, source, grader, image_tag, imports, stacklevel + 1)
+
+
+def check_imports(
+    source: str,
+    *,
+    grader: str = "",
+    image_tag: str | None = None,
+    imports: ImportPolicy = "warn",
+    stacklevel: int = 2,
+) -> None:
+    """Only the import check of `check_source`, for a source already checked otherwise.
+
+    Every python grader's ``source`` is checked for size, syntax and ``grade`` whenever the
+    grader is built or loaded (the model does it, so ``from_openai``, ``PythonGrader(...)``,
+    ``graderkit validate`` and `python_grader` all give the same messages); the factory adds
+    this check of the imports against the image.
+
+    Examples:
+        >>> check_imports("import numpy\ndef grade(s, i): return 1.0", imports="refuse")
+    """
+    if imports != "ignore":
+        tree = _parse(source, grader)
         _check_imports(tree, source, grader, image_tag, imports, stacklevel + 1)
 
 

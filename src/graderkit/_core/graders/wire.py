@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any, Literal
 
 from graderkit._core.graders.factories import warn_about_model_grader, warn_about_multi
+from graderkit._core.graders.json_text import check_shape, read_json
 from graderkit._core.graders.messages import evals_only_roles
 from graderkit._core.graders.models import (
     KINDS,
@@ -50,7 +51,7 @@ def from_openai(data: Mapping[str, Any] | str | bytes) -> GraderBase:
 
     Args:
         data: the grader JSON, as sent in ``reinforcement.grader``, ``testing_criteria[i]``
-            or ``graders/run``'s ``grader``.
+            or ``graders/run``'s ``grader``: a dict, JSON text, or UTF-8 bytes.
 
     Returns:
         The grader (a ``StringCheckGrader``, ``MultiGrader``, ...).
@@ -58,6 +59,10 @@ def from_openai(data: Mapping[str, Any] | str | bytes) -> GraderBase:
     Raises:
         InvalidGrader: with the JSON path of the problem, e.g.
             ``graders.clinical.operation='eq ' is not one of 'eq', 'ne', 'like', 'ilike'``.
+            Any input gives this error or a grader, never another exception: text that is
+            not UTF-8 or not JSON, too large, nested too deeply or holding numbers JSON
+            cannot carry is refused before it is parsed into a grader (see
+            ``graderkit._core.graders.json_text``).
 
     Examples:
         >>> import graderkit as gk
@@ -69,15 +74,9 @@ def from_openai(data: Mapping[str, Any] | str | bytes) -> GraderBase:
         'eq'
     """
     if isinstance(data, (str, bytes)):
-        try:
-            data = json.loads(data)
-        except json.JSONDecodeError as exc:
-            raise InvalidGrader(
-                "<json>",
-                "",
-                _NO_VALUE,
-                f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-            ) from None
+        data = read_json(data)
+    else:
+        check_shape(data)
     if not isinstance(data, Mapping):
         raise InvalidGrader("<json>", "", data, "must be a JSON object with a 'type'")
     root = _label(data)

@@ -43,6 +43,10 @@ __all__ = [
 Namespace = Literal["item", "sample"]
 _NAMESPACES: tuple[Namespace, ...] = ("item", "sample")
 _KEY_STOP = frozenset(".[]{}")
+MAX_TEMPLATE_CHARS = 1024 * 1024
+"""Longest template text accepted (1 MiB, checked before parsing); real prompts are kilobytes."""
+MAX_INDEX_DIGITS = 18
+"""Most digits in a ``[N]`` index (any real list is far shorter than 10**18 items)."""
 _Getter = Callable[[Mapping[str, Any], Mapping[str, Any]], Any]
 
 
@@ -187,6 +191,16 @@ def parse_template(text: str, *, grader: str = "", field: str = "") -> Template:
         >>> parse_template("{{ sample.output_tools[0].function.name }}").sole_variable
         Variable(namespace='sample', path=('output_tools', 0, 'function', 'name'), text='sample.output_tools[0].function.name')
     """
+    if not isinstance(text, str):
+        raise TemplateError(grader, field, text, f"must be a string, not {type(text).__name__}")
+    if len(text) > MAX_TEMPLATE_CHARS:
+        raise TemplateError(
+            grader,
+            field,
+            text[:60] + "…",
+            f"is {len(text)} characters long; a template is limited to {MAX_TEMPLATE_CHARS} "
+            "(move large data into the dataset item and reference it with {{ item.<key> }})",
+        )
     try:
         return _parse_cached(text)
     except _Syntax as e:
@@ -267,6 +281,11 @@ def _parse_step(text: str, pos: int, end: int, path: list[str | int], snippet: s
         raise _Syntax(
             f"has a malformed index at {_where(text, pos)} in {snippet!r}; "
             "expected '[' digits ']' such as '[0]' (no negative indexes, quotes or expressions)"
+        )
+    if digits_end - pos - 1 > MAX_INDEX_DIGITS:
+        raise _Syntax(
+            f"has an index of {digits_end - pos - 1} digits at {_where(text, pos)}; "
+            f"indexes have at most {MAX_INDEX_DIGITS} digits"
         )
     path.append(int(text[pos + 1 : digits_end]))
     return digits_end + 1
