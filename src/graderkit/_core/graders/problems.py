@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from graderkit._core.graders.problem_words import plain_problem
 from graderkit.errors import _NO_VALUE, InvalidGrader
 
 __all__ = ["ECHO_FIELDS", "MISPLACED", "build_model", "format_path", "suggest"]
@@ -116,6 +117,9 @@ def _problem(err: Mapping[str, Any]) -> tuple[Any, str]:
         ), f"is not a known type; expected one of {ctx.get('expected_tags')}"
     if kind == "union_tag_not_found":
         return _NO_VALUE, f"needs a 'type' discriminator ({ctx.get('expected_tags')})"
+    plain = plain_problem(err)
+    if plain is not None:
+        return value, plain
     return value, "is invalid: " + err["msg"][0].lower() + err["msg"][1:]
 
 

@@ -160,7 +160,7 @@ def check_imports(
     this check of the imports against the image.
 
     Examples:
-        >>> check_imports("import numpy\ndef grade(s, i): return 1.0", imports="refuse")
+        >>> check_imports("import numpy\\ndef grade(s, i): return 1.0", imports="refuse")
     """
     if imports != "ignore":
         tree = _parse(source, grader)
