@@ -94,6 +94,14 @@ NAMED: dict[str, tuple[Callable[[], object], type[gk.GraderkitError], str]] = {
         gk.InvalidGrader,
         "NaN and Infinity are not numbers in JSON",
     ),
+    "NaN in a dict (was written back as NaN, which is not JSON)": (
+        lambda: gk.from_openai(
+            {"type": "text_similarity", "name": "t", "input": "a", "reference": "b",
+             "evaluation_metric": "bleu", "pass_threshold": float("nan")}
+        ),
+        gk.InvalidGrader,
+        "pass_threshold=nan must be a finite number",
+    ),
     "a list as the type (was TypeError: unhashable)": (
         lambda: gk.from_openai({"type": ["python"], "name": "x"}),
         gk.InvalidGrader,

@@ -9,6 +9,7 @@ Pure: imports only the standard library.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -65,6 +66,8 @@ def plain_problem(err: Mapping[str, Any]) -> str | None:
     kind, value = err["type"], err.get("input")
     field, item = _field(tuple(err.get("loc", ())))
     ctx = err.get("ctx") or {}
+    if kind == "finite_number" or (isinstance(value, float) and not math.isfinite(value)):
+        return "must be a finite number (JSON has no NaN or infinity)"
     if kind in _NUMBER_KINDS:
         if field in INTEGERS:
             return f"must be a whole number, e.g. 42, not {_type_name(value)}"

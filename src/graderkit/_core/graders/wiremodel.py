@@ -9,12 +9,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr, StrictFloat, StrictInt, model_validator
+from pydantic import (
+    AllowInfNan,
+    BaseModel,
+    ConfigDict,
+    PrivateAttr,
+    StrictFloat,
+    StrictInt,
+    model_validator,
+)
 
 __all__ = ["Number", "WireModel", "remember_order"]
 
-Number = Annotated[StrictInt | StrictFloat, "number"]
-"""A JSON number: int stays int and float stays float (``[0, 1]`` round-trips as ``[0, 1]``)."""
+Number = Annotated[StrictInt | Annotated[StrictFloat, AllowInfNan(False)], "number"]
+"""A JSON number: int stays int and float stays float (``[0, 1]`` round-trips as ``[0, 1]``);
+NaN and infinities are refused (JSON has no such numbers, so they could not be written back)."""
 
 
 class WireModel(BaseModel):
