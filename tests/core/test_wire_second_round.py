@@ -73,9 +73,9 @@ def test_endpoint_factory_matches_the_wire_and_repr() -> None:
         ),
         ({"rate_limit": 0}, "rate_limit=0 must be a positive integer (requests per second)"),
         ({"rate_limit": 2.5}, "rate_limit=2.5 must be a positive integer"),
-        ({"headers": {"X-Key": 5}}, "headers.X-Key=5 is invalid: input should be a valid string"),
+        ({"headers": {"X-Key": 5}}, "headers.X-Key=5 must be a string, not an integer"),
         ({"max_rps": 50}, "max_rps=50 is the service's echo of an endpoint grader's rate_limit"),
-        ({"pass_threshold": "1"}, "pass_threshold='1' is invalid"),
+        ({"pass_threshold": "1"}, "pass_threshold='1' must be a number, e.g. 0.5, not a string"),
     ],
     ids=["http", "relative", "rate-zero", "rate-float", "header-int", "max_rps", "threshold-str"],
 )
