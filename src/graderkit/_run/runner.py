@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from graderkit._core.datasets.item_values import json_item, json_items
 from graderkit._core.graders.models import (
     EndpointGrader,
     GraderBase,
@@ -114,11 +115,11 @@ class Runner:
         """Grade one sample from async code."""
         start = time.perf_counter()
         try:
-            sample_dict = to_sample(sample)
-        except TypeError as exc:
+            sample_dict, item_dict = to_sample(sample), json_item(item or {})
+        except TypeError as exc:  # an unconvertible item value is an ItemValueError(TypeError)
             result = failure(grader.result_name, grader.type, "sample_parse_error", str(exc))
         else:
-            result = await self._grade_async(grader, sample_dict, item or {})
+            result = await self._grade_async(grader, sample_dict, item_dict)
         return _finish(grader, result, time.perf_counter() - start)
 
     def grade_many(
@@ -130,12 +131,16 @@ class Runner:
         """Grade ``samples[i]`` against ``items[i]``; results in input order.
 
         Local graders are graded by column (see [`BatchResult`][graderkit.BatchResult]); the
-        others concurrently through the backends.
+        others concurrently through the backends. Item values a JSON item cannot hold are
+        converted first by [one rule][graderkit._core.datasets.item_values] (a value it cannot
+        convert gives that row ``sample_parse_error``), here and in ``grade``.
         """
         sample_list, item_list = _columns(samples, items)
         if is_local(grader):
             start = time.perf_counter()
-            rows = Rows(sample_list, item_list)
+            plain_items, refused = json_items(item_list)
+            rows = Rows(sample_list, plain_items)
+            rows.unparsable = {**refused, **rows.unparsable}  # a bad sample's message wins
             columns = grade_columns(grader, rows, self.metric)
             per_row = (time.perf_counter() - start) / max(1, rows.n)
             return BatchResult(grader, columns, seconds_per_row=per_row, unparsable=rows.unparsable)
@@ -233,11 +238,11 @@ class Runner:
     def _timed_sync(self, grader: GraderBase, sample: SampleLike, item: Item | None) -> GradeResult:
         start = time.perf_counter()
         try:
-            sample_dict = to_sample(sample)
-        except TypeError as exc:
+            sample_dict, item_dict = to_sample(sample), json_item(item or {})
+        except TypeError as exc:  # as in agrade
             result = failure(grader.result_name, grader.type, "sample_parse_error", str(exc))
         else:
-            result = self._grade_local(grader, sample_dict, item or {})
+            result = self._grade_local(grader, sample_dict, item_dict)
         return _finish(grader, result, time.perf_counter() - start)
 
     def _grade_local(self, grader: GraderBase, sample: Item, item: Item) -> GradeResult:
