@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
 import pickle
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -96,11 +98,68 @@ def test_errors_give_zero_or_none_and_are_logged() -> None:
     columns = {"answer": ["a", "b"], "log_metric": logged.__setitem__}
     zero = reward_function(CLINICAL)(prompts=["p", "q"], completions=["a", "b"], **columns)
     missing = {"log_metric": logged.__setitem__}  # no answer column: invalid_variable_error
-    assert reward_function(EXACT)(prompts=["p"], completions=["a"], **missing) == [0.0]
+    with pytest.warns(gk.GraderkitWarning, match="reads {{ item.answer }}"):
+        assert reward_function(EXACT)(prompts=["p"], completions=["a"], **missing) == [0.0]
     assert logged["exact/error_rate"] == 1.0
-    none = reward_function(EXACT, on_error="none")(prompts=["p"], completions=["a"])
+    with pytest.warns(gk.GraderkitWarning):
+        none = reward_function(EXACT, on_error="none")(prompts=["p"], completions=["a"])
     assert (zero, none) == ([1.0, 1.0], [None])
     assert logged["clinical/fuzzy"] == 1.0 and logged["clinical/exact"] == 1.0
+
+
+def test_a_missing_column_warns_once_per_column_naming_grader_and_key() -> None:
+    both = gk.multi(
+        {"a": EXACT, "r": gk.string_check("{{sample.output_text}}", "{{item.ref}}", name="r")},
+        "a + r",
+        name="both",
+    )
+    reward = reward_function(both)
+    with pytest.warns(gk.GraderkitWarning) as caught:
+        reward(prompts=["p"], completions=["x"], other=["y"])
+    assert sorted(str(w.message).split(",")[0] for w in caught) == [
+        "multi 'both' reads {{ item.answer }}",
+        "multi 'both' reads {{ item.ref }}",
+    ]
+    assert "TRL passed no 'ref' (it passed: other, prompt)" in str(caught[1].message)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert reward(prompts=["p"], completions=["x"], other=["y"]) == [0.0]  # no second warning
+
+
+PY_EXACT = gk.python_grader(
+    "def grade(sample, item):\n"
+    "    assert item['created'].startswith('2026-')\n"
+    "    return float(sample['output_text'].strip() == item['answer'])\n",
+    name="py_exact",
+)
+
+
+@pytest.mark.parametrize("on_error", ["zero", "none"])
+def test_a_non_json_column_is_converted_or_flagged_never_raised(on_error: Any) -> None:
+    logged: dict[str, float] = {}
+    got = reward_function(PY_EXACT, on_error=on_error)(
+        prompts=["p", "q", "r"],
+        completions=["4", "4", "5"],
+        answer=["4", "4", "4"],
+        created=[datetime.datetime(2026, 1, 6), {"a set"}, datetime.date(2026, 2, 1)],
+        log_metric=logged.__setitem__,
+    )
+    assert got == [1.0, 0.0 if on_error == "zero" else None, 0.0]
+    assert logged["py_exact/error_rate"] == pytest.approx(1 / 3)
+
+
+def test_verifiers_style_pydantic_messages_are_read() -> None:
+    from pydantic import BaseModel
+
+    class AssistantMessage(BaseModel):
+        role: str = "assistant"
+        content: str | None = None
+
+    completions = [[AssistantMessage(content="4")], AssistantMessage(content="5")]
+    assert reward_function(EXACT)(prompts=["p"] * 2, completions=completions, answer=["4"] * 2) == [
+        1.0,
+        0.0,
+    ]
 
 
 def test_model_graders_run_concurrently_through_the_engine(
@@ -202,3 +261,46 @@ def test_grpo_trains_one_step_with_graderkit_rewards(tmp_path: Path, runner: gk.
     assert logs["rewards/clinical/mean"] == pytest.approx(sum(clinical) / 2, rel=1e-5)
     assert logs["rewards/judge/mean"] == pytest.approx(sum(judged) / 2, rel=1e-5)
     assert logs["clinical/error_rate"] == 0.0 and logs["judge/error_rate"] == 0.0
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")  # transformers' own deprecations
+@pytest.mark.parametrize("trainer_name", ["GRPO", "RLOO"])
+def test_a_python_grader_trains_over_a_timestamp_column(tmp_path: Path, trainer_name: str) -> None:
+    """The issue's crash: a datetime column made every python-grader reward call raise."""
+    import torch
+    import trl
+    from datasets import Dataset  # type: ignore[import-untyped]
+
+    torch.manual_seed(0)
+    model, tokenizer = _tiny_model_and_tokenizer(tmp_path / "tokenizer")
+    created = datetime.datetime(2026, 1, 6, 9, 30)
+    rows = [{"prompt": "what is a", "answer": "a", "created": created}] * 4
+    seen: list[tuple[str, Any]] = []
+
+    def record(completions: list[str], created: list[Any], **_: Any) -> list[float]:
+        seen.extend(zip(completions, created, strict=True))
+        return [0.0] * len(completions)
+
+    reward = reward_function(PY_EXACT)
+    config_cls = getattr(trl, f"{trainer_name}Config")
+    trainer_cls = getattr(trl, f"{trainer_name}Trainer")
+    args = config_cls(
+        output_dir=str(tmp_path / "out"), per_device_train_batch_size=2, num_generations=2,
+        max_completion_length=4, max_steps=1, use_cpu=True, report_to=[], logging_steps=1,
+        save_strategy="no", seed=0, reward_weights=[1.0, 0.0], beta=0.0,
+    )  # fmt: skip
+    trainer = trainer_cls(
+        model=model,
+        reward_funcs=[reward, record],
+        args=args,
+        train_dataset=Dataset.from_list(rows),
+        processing_class=tokenizer,
+    )
+    trainer.train()
+
+    assert trainer.state.global_step == 1
+    logs = trainer.state.log_history[0]
+    assert seen and all(isinstance(at, datetime.datetime) for _, at in seen)  # TRL's own value
+    expected = [gk.grade(PY_EXACT, c, {"answer": "a", "created": at}).reward for c, at in seen]
+    assert logs["rewards/py_exact/mean"] == pytest.approx(sum(expected) / len(expected), abs=1e-6)
+    assert logs["py_exact/error_rate"] == 0.0

@@ -9,7 +9,11 @@ sample (the last assistant message in the conversational format) and each row's 
 that name, as in an RFT JSONL row.
 
 Nothing here imports TRL: any trainer that calls ``f(prompts=..., completions=..., **columns)``
-can use the function.
+can use the function. Column values that JSON cannot hold (a ``datetime`` column, numpy
+scalars) are converted by graderkit's [item rule][graderkit._core.datasets.item_values]; a
+value it cannot convert gives that sample ``sample_parse_error`` (reward 0, or ``None`` with
+``on_error="none"``), never an exception in training. A grader that reads a column the dataset
+lacks warns once per column (``GraderkitWarning``).
 
 Examples:
     >>> import graderkit as gk
@@ -34,7 +38,7 @@ from graderkit._core.graders.models import GraderBase
 from graderkit._core.results.batch_result import BatchResult
 from graderkit._core.results.grade_result import GradeResult
 from graderkit._core.templating.sample import SampleLike
-from graderkit.integrations._completions import completion_sample, row_items
+from graderkit.integrations._completions import MissingColumns, completion_sample, row_items
 
 if TYPE_CHECKING:
     from graderkit._run.runner import Runner
@@ -110,6 +114,7 @@ class _Reward:
         self.runner = runner
         self.on_error = on_error
         self.__name__ = grader.result_name
+        self._columns = MissingColumns(grader, "TRL")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.grader.label})"
@@ -128,6 +133,8 @@ class _Reward:
         items = row_items(len(samples), columns, skip=TRL_KEYWORDS)
         for item, prompt in zip(items, prompts, strict=False):
             item.setdefault("prompt", prompt)
+        if items:
+            self._columns.check(items[0].keys())
         return samples, items
 
     def _rewards(
@@ -172,13 +179,13 @@ def _read(results: Sequence[GradeResult]) -> tuple[list[float], set[int], dict[s
     """Rewards, the rows that raised an error flag, and each multi key's rewards.
 
     Local graders come back as a [`BatchResult`][graderkit.BatchResult] stored by column: read
-    the columns instead of building a result per row (over 10x faster on 1,000 rows). Its
-    rows are never unparsable here: completions are always strings or message lists.
+    the columns instead of building a result per row (over 10x faster on 1,000 rows). A row is
+    unparsable when a dataset column holds a value the item rule cannot convert.
     """
     if isinstance(results, BatchResult):
         columns = results.columns
         subs = {key: child.rewards for key, child in columns.children.items()}
-        return results.rewards, set(columns.errors), subs
+        return results.rewards, set(columns.errors) | set(results.unparsable), subs
     rewards = [r.reward for r in results]
     errored = {i for i, r in enumerate(results) if r.errors}
     keys = {key for r in results for key in r.sub_rewards}

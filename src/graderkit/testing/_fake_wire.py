@@ -214,10 +214,15 @@ async def read_request(reader: asyncio.StreamReader) -> tuple[str, dict[str, str
     return parts[1], headers, body
 
 
-def http_bytes(status: int, body: bytes, headers: Mapping[str, str] | None = None) -> bytes:
+def http_bytes(
+    status: int,
+    body: bytes,
+    headers: Mapping[str, str] | None = None,
+    content_type: str = "application/json",
+) -> bytes:
     lines = [
         f"HTTP/1.1 {status} {_REASONS.get(status, 'Status')}",
-        "content-type: application/json",
+        f"content-type: {content_type}",
         f"content-length: {len(body)}",
     ]
     lines.extend(f"{k}: {v}" for k, v in (headers or {}).items())
@@ -260,7 +265,10 @@ def render_response(request: FakeRequest, response: Response) -> bytes:
     if isinstance(response, Embeddings):
         return http_bytes(200, json.dumps(_embeddings_body(request, response)).encode())
     if isinstance(response, ChatCompletion):
-        return http_bytes(200, json.dumps(_chat_body(request, response)).encode())
+        body = _chat_body(request, response)
+        if request.body.get("stream") is True:
+            return http_bytes(200, _chat_events(body), content_type="text/event-stream")
+        return http_bytes(200, json.dumps(body).encode())
     raise TypeError(f"not a fake response: {response!r}")
 
 
@@ -286,6 +294,18 @@ def _chat_body(request: FakeRequest, reply: ChatCompletion) -> dict[str, Any]:
         "choices": [{"index": 0, "message": message, "finish_reason": reply.finish_reason}],
         "usage": usage,
     }
+
+
+def _chat_events(body: dict[str, Any]) -> bytes:
+    """A streamed (``"stream": true``) reply as server-sent events: one chunk with the whole
+    message as its delta, then the usage chunk, then ``[DONE]``."""
+    [choice] = body["choices"]
+    head = {k: v for k, v in body.items() if k not in ("choices", "usage")}
+    head["object"] = "chat.completion.chunk"
+    delta = {"index": 0, "delta": choice["message"], "finish_reason": choice["finish_reason"]}
+    chunks = [{**head, "choices": [delta]}, {**head, "choices": [], "usage": body["usage"]}]
+    events = [f"data: {json.dumps(chunk)}\n\n" for chunk in chunks]
+    return ("".join(events) + "data: [DONE]\n\n").encode()
 
 
 def _embeddings_body(request: FakeRequest, reply: Embeddings) -> dict[str, Any]:
