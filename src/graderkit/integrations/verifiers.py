@@ -1,174 +1,179 @@
-"""A grader as a verifiers ``Rubric`` (reward functions with weights).
+"""A grader as verifiers rewards: ``@vf.reward`` scoring on a ``verifiers.v1`` Task (0.4).
 
-A verifiers rubric scores a rollout as the weighted sum of its reward functions and logs each
-function's value as a metric under its ``__name__``. [`to_rubric`][graderkit.integrations.verifiers.to_rubric]
-maps a grader onto that shape:
+verifiers 0.4 scores a rollout with a Task's reward methods, marked ``@vf.reward(weight=w)``:
+each is called with the task's data (``task``) and the rollout's ``trace``, its value is
+recorded under its name, and the trace's reward is the weighted sum.
+[`graded_by`][graderkit.integrations.verifiers.graded_by] puts a grader on a Task class that
+way:
 
-* a ``multi`` whose formula is a weighted sum of its keys (``0.85 * fuzzy + 0.15 * exact``,
-  ``(a + b) / 2``) becomes one reward function per key, with the formula's weights (a key the
-  formula does not use gets weight 0: a metric); the rubric's reward then equals the grader's;
-* any other grader becomes one reward function with weight 1.
+* a ``multi`` whose formula is a weighted sum of its keys (``0.85 * fuzzy + 0.15 * exact``)
+  becomes one reward per key with the formula's weights, so ``trace.reward`` equals the
+  grader's reward and ``trace.rewards`` holds each sub-grader's;
+* any other grader becomes one reward named after it, with weight 1.
 
-Each reward function grades with ``runner.grade`` on a worker thread, so judge calls run on the
-runner's own event loop, concurrently across the rollouts verifiers scores together, and never
-bind verifiers' loop. The item a grader sees is built by
-[`rollout_item`][graderkit.integrations.verifiers.rollout_item].
+Each reward reads the sample from the trace's last model reply (verifiers' own pydantic
+messages; tool calls become ``output_tools``) and the item from the task data
+([`task_item`][graderkit.integrations.verifiers.task_item]), and grades with ``runner.grade``
+on a worker thread, so judge calls from concurrent rollouts share the runner's engine and never
+bind verifiers' loop. A grading error gives the service's reward 0 (the flags are in
+``gk.grade``'s result, not in the trace).
 
-``to_rubric`` needs the ``verifiers`` package with the classic ``Rubric(funcs, weights)`` API
-(verifiers 0.1 to 0.3; 0.4 replaced it with ``@vf.reward`` methods on a ``Task``):
-``pip install 'graderkit[verifiers]'``. [`reward_functions`][graderkit.integrations.verifiers.reward_functions]
-gives the same ``(function, weight)`` pairs without importing verifiers.
+verifiers 0.3's classic ``Rubric`` is still served: [`to_rubric`][graderkit.integrations.verifiers_legacy.to_rubric]
+and the rest of [`verifiers_legacy`][graderkit.integrations.verifiers_legacy] are re-exported
+here.
+
+Nothing here imports verifiers until a reward is scored; ``pip install 'graderkit[verifiers]'``
+installs verifiers 0.4.
 """
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
-import importlib
-import threading
-import weakref
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from graderkit._core.graders.models import GraderBase, MultiGrader
-from graderkit._optional import requires
-from graderkit.integrations._completions import completion_sample
+from graderkit.integrations._completions import MissingColumns, completion_sample
 from graderkit.integrations._linear import weighted_sum
+from graderkit.integrations._threads import grade_off_loop, runner_or_default
+from graderkit.integrations.verifiers_legacy import (
+    RubricReward,
+    require_verifiers,
+    reward_functions,
+    rollout_item,
+    to_rubric,
+)
 
 if TYPE_CHECKING:
     from graderkit._run.runner import Runner
 
-__all__ = ["RubricReward", "require_verifiers", "reward_functions", "rollout_item", "to_rubric"]
+__all__ = [
+    "TASK_FIELDS",
+    "RubricReward",
+    "TaskReward",
+    "graded_by",
+    "require_verifiers",
+    "reward_functions",
+    "rollout_item",
+    "task_item",
+    "task_rewards",
+    "to_rubric",
+]
 
-NOT_COLUMNS = frozenset({"state", "task", "parser", "info", "prompt", "completion", "answer"})
-"""Score objects verifiers passes that are not dataset columns."""
+TASK_FIELDS = frozenset(
+    {"idx", "description", "system_prompt", "image", "workdir", "agent_user", "skills",
+     "network_allow", "network_block", "artifacts", "artifact_max_bytes", "timeout",
+     "resources"}
+)  # fmt: skip
+"""``vf.TaskData`` fields that configure the rollout rather than describe the example; they are
+left out of the item."""
 
-
-def require_verifiers() -> Any:
-    """Import ``verifiers`` (classic API), or raise ``MissingDependency`` naming the extra."""
-    with requires("graderkit.integrations.verifiers"):
-        verifiers = importlib.import_module("verifiers")  # untyped
-    if not hasattr(verifiers, "Rubric"):
-        raise ImportError(
-            f"verifiers {getattr(verifiers, '__version__', '?')} has no classic Rubric "
-            "(removed in 0.4); install 'verifiers>=0.1,<0.4', or wrap the functions from "
-            "reward_functions() with @vf.reward(weight=...)"
-        )
-    return verifiers
-
-
-def to_rubric(grader: GraderBase, *, runner: Runner | None = None, parser: Any = None) -> Any:
-    """A ``verifiers.Rubric`` whose weighted reward equals the grader's reward.
-
-    Args:
-        grader: any grader.
-        runner: the runner holding the backends (default: graderkit's shared runner).
-        parser: the rubric's ``vf.Parser`` (default: verifiers' own).
-
-    Returns:
-        ``vf.Rubric(funcs=[...], weights=[...], parser=parser)``.
-    """
-    vf = require_verifiers()
-    pairs = reward_functions(grader, runner=runner)
-    return vf.Rubric(funcs=[f for f, _ in pairs], weights=[w for _, w in pairs], parser=parser)
+T = TypeVar("T", bound=type)
 
 
-def reward_functions(
-    grader: GraderBase, *, runner: Runner | None = None
-) -> list[tuple[RubricReward, float]]:
-    """The rubric's ``(reward function, weight)`` pairs (see the module docs for the mapping).
+def task_rewards(grader: GraderBase, *, runner: Runner | None = None) -> list[TaskReward]:
+    """The grader as verifiers 0.4 rewards (see the module docs for the mapping).
+
+    Each is an ``async (task, trace) -> float`` tagged as ``@vf.reward(weight=...)`` tags a
+    method, so it can sit on a Task class (what [`graded_by`][graderkit.integrations.verifiers.graded_by]
+    does) or be plugged by import path (``TaskConfig(rewards={"fuzzy": {"fn": "mod:fuzzy"}})``).
 
     Examples:
         >>> import graderkit as gk
         >>> fuzzy = gk.text_similarity("{{sample.output_text}}", "{{item.answer}}", name="f")
         >>> exact = gk.string_check("{{sample.output_text}}", "{{item.answer}}", name="e")
-        >>> [(f.__name__, w) for f, w in reward_functions(gk.multi(0.85 * fuzzy + 0.15 * exact, name="m"))]
+        >>> [(r.__name__, r._vf_weight) for r in task_rewards(gk.multi(0.85 * fuzzy + 0.15 * exact, name="m"))]
         [('f', 0.85), ('e', 0.15)]
-        >>> [(f.__name__, w) for f, w in reward_functions(gk.multi(gk.max(fuzzy, exact), name="m"))]
-        [('m', 1.0)]
     """
     if isinstance(grader, MultiGrader):
         weights = weighted_sum(grader)
         if weights is not None:
             return [
-                (RubricReward(child, name=key, runner=runner), weights[key])
+                TaskReward(child, name=key, weight=weights[key], runner=runner)
                 for key, child in grader.graders.items()
             ]
-    return [(RubricReward(grader, runner=runner), 1.0)]
+    return [TaskReward(grader, runner=runner)]
 
 
-def rollout_item(prompt: Any, answer: Any, info: Any, columns: Mapping[str, Any]) -> dict[str, Any]:
-    """The item a grader sees for one rollout.
+def graded_by(grader: GraderBase, *, runner: Runner | None = None) -> Any:
+    """A class decorator that adds the grader's rewards to a ``verifiers.v1`` Task class.
 
-    The keys of ``info`` (verifiers' per-example dict), then the dataset's other columns, then
-    ``answer`` and ``prompt``, later ones winning: ``{{ item.answer }}`` reads the example's
-    answer and ``{{ item.reference_answer }}`` a column or an ``info`` key of that name, as in
-    an RFT JSONL row.
+    Args:
+        grader: any grader.
+        runner: the runner holding the backends (default: graderkit's shared runner).
+
+    Returns:
+        A decorator returning the same class with one ``@vf.reward`` per
+        [`task_rewards`][graderkit.integrations.verifiers.task_rewards] entry (set as
+        ``_graderkit_<name>``, so no Task method is shadowed).
 
     Examples:
-        >>> rollout_item("q?", "4", {"topic": "math"}, {"difficulty": 2, "state": {}})
-        {'topic': 'math', 'difficulty': 2, 'answer': '4', 'prompt': 'q?'}
+        >>> import graderkit as gk
+        >>> exact = gk.string_check("{{sample.output_text}}", "{{item.answer}}", name="exact")
+        >>> @graded_by(exact)
+        ... class QATask:  # in real use: class QATask(vf.Task[QAData])
+        ...     pass
+        >>> QATask._graderkit_exact.__name__, QATask._graderkit_exact.reward
+        ('exact', True)
     """
-    item: dict[str, Any] = dict(info) if isinstance(info, Mapping) else {}
-    item.update({k: v for k, v in columns.items() if k not in NOT_COLUMNS})
-    item["answer"] = answer
-    item["prompt"] = prompt
-    return item
+    rewards = task_rewards(grader, runner=runner)
+
+    def decorate(cls: T) -> T:
+        for reward in rewards:
+            setattr(cls, f"_graderkit_{reward.__name__}", reward)
+        return cls
+
+    return decorate
 
 
-class RubricReward:
-    """One verifiers reward function over one grader: ``async (prompt, completion, answer,
-    info, **columns) -> float``, named after the grader (or its key in a ``multi``)."""
+def task_item(task: Any) -> dict[str, Any]:
+    """The item a grader sees for a verifiers 0.4 task: its data's fields, without the
+    rollout settings in [`TASK_FIELDS`][graderkit.integrations.verifiers.TASK_FIELDS]
+    (``prompt``, ``id``, ``name`` and every field a ``TaskData`` subclass or extra adds stay).
+
+    Examples:
+        >>> from pydantic import BaseModel
+        >>> class QAData(BaseModel):  # in real use: class QAData(vf.TaskData)
+        ...     prompt: str
+        ...     answer: str
+        ...     idx: int | None = None
+        >>> task_item(QAData(prompt="2+2?", answer="4", idx=3))
+        {'prompt': '2+2?', 'answer': '4'}
+    """
+    data = task.model_dump() if callable(getattr(task, "model_dump", None)) else task
+    if not isinstance(data, Mapping):
+        return {}
+    return {key: value for key, value in data.items() if key not in TASK_FIELDS}
+
+
+class TaskReward:
+    """One verifiers 0.4 reward over one grader: ``async (task, trace) -> float``, tagged like
+    a ``@vf.reward(weight=...)`` method and named after the grader (or its key in a multi)."""
+
+    reward = True
+    reward_priority = 0
 
     def __init__(
-        self, grader: GraderBase, *, name: str | None = None, runner: Runner | None = None
+        self,
+        grader: GraderBase,
+        *,
+        name: str | None = None,
+        weight: float = 1.0,
+        runner: Runner | None = None,
     ) -> None:
         self.grader = grader
         self.runner = runner
         self.__name__ = name or grader.result_name
+        self._vf_weight = weight
+        self._columns = MissingColumns(grader, "verifiers")
 
     def __repr__(self) -> str:
-        return f"RubricReward({self.grader.label}, name={self.__name__!r})"
+        return f"TaskReward({self.grader.label}, name={self.__name__!r}, weight={self._vf_weight})"
 
-    async def __call__(
-        self,
-        prompt: Any = None,
-        completion: Any = None,
-        answer: Any = None,
-        info: Any = None,
-        **columns: Any,
-    ) -> float:
+    async def __call__(self, task: Any, trace: Any) -> float:
         """The grader's reward for one rollout (0 when grading raised an error flag)."""
-        sample = completion_sample(completion if completion is not None else "")
-        item = rollout_item(prompt, answer, info, columns)
-        runner = self._runner()
-        loop = asyncio.get_running_loop()
-        result = await loop.run_in_executor(
-            _executor(runner), runner.grade, self.grader, sample, item
-        )
+        replies = list(getattr(trace, "assistant_messages", None) or [])
+        sample = completion_sample(replies) if replies else ""
+        item = task_item(task)
+        self._columns.check(item.keys())
+        result = await grade_off_loop(runner_or_default(self.runner), self.grader, sample, item)
         return result.reward
-
-    def _runner(self) -> Runner:
-        if self.runner is not None:
-            return self.runner
-        from graderkit._run.default_runner import default_runner
-
-        return default_runner()
-
-
-_pools: weakref.WeakKeyDictionary[Runner, concurrent.futures.ThreadPoolExecutor] = (
-    weakref.WeakKeyDictionary()
-)
-_pools_lock = threading.Lock()
-
-
-def _executor(runner: Runner) -> concurrent.futures.ThreadPoolExecutor:
-    """One thread pool per runner, as wide as the runner's concurrency: each thread waits on
-    one sample graded on the runner's event loop."""
-    with _pools_lock:
-        pool = _pools.get(runner)
-        if pool is None:
-            pool = _pools[runner] = concurrent.futures.ThreadPoolExecutor(
-                max_workers=max(1, runner.concurrency), thread_name_prefix="graderkit-rubric"
-            )
-        return pool
