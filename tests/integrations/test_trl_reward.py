@@ -201,17 +201,11 @@ def test_on_error_is_validated() -> None:
 
 def _tiny_model_and_tokenizer(directory: Path) -> tuple[Any, Any]:
     """A one-layer Llama over a character vocabulary, built from a config: nothing downloaded."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+    from char_tokenizer import VOCAB, char_tokenizer
+    from transformers import LlamaConfig, LlamaForCausalLM
 
-    chars = "abcdefghijklmnopqrstuvwxyz ?0123456789"
-    vocab = {"<pad>": 0, "<eos>": 1, "<unk>": 2, **{c: i + 3 for i, c in enumerate(chars)}}
-    core = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
-    core.pre_tokenizer = pre_tokenizers.Split("", behavior="isolated")
-    core.decoder = decoders.Fuse()
-    special = {"pad_token": "<pad>", "eos_token": "<eos>", "unk_token": "<unk>"}
-    PreTrainedTokenizerFast(tokenizer_object=core, **special).save_pretrained(directory)  # type: ignore[no-untyped-call]
-    tokenizer = PreTrainedTokenizerFast.from_pretrained(directory)
+    tokenizer = char_tokenizer(directory)
+    vocab = VOCAB
     config = LlamaConfig(
         vocab_size=len(vocab), hidden_size=16, intermediate_size=32, num_hidden_layers=1,
         num_attention_heads=2, num_key_value_heads=2, max_position_embeddings=64,

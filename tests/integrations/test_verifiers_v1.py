@@ -34,13 +34,15 @@ def test_the_installed_verifiers_is_the_expected_one() -> None:
 
 
 def test_a_weighted_multi_becomes_one_reward_per_key() -> None:
-    from verifiers_taskset import CLINICAL, ClinicalTask, JUDGE
+    from verifiers_taskset import CLINICAL, JUDGE, ClinicalTask
 
     rewards = task_rewards(CLINICAL)
     assert [(r.__name__, r._vf_weight) for r in rewards] == [("fuzzy", 0.85), ("exact", 0.15)]
     assert [(r.__name__, r._vf_weight) for r in task_rewards(gk.multi(gk.max(*CLINICAL.graders.values()), name="m"))] == [("m", 1.0)]  # fmt: skip
     assert all(isinstance(r, TaskReward) and r.reward for r in rewards)
-    assert repr(task_rewards(JUDGE)[0]) == "TaskReward(score_model 'judge', name='judge', weight=1.0)"
+    assert (
+        repr(task_rewards(JUDGE)[0]) == "TaskReward(score_model 'judge', name='judge', weight=1.0)"
+    )
     hooks = ClinicalTask(_data()).hooks("reward")  # verifiers' own discovery of @vf.reward
     assert sorted(h.__name__ for h in hooks) == ["exact", "fuzzy", "judge", "stamped"]
 
@@ -95,7 +97,7 @@ def test_verifiers_own_eval_gives_graderkit_rewards(
 ) -> None:
     from verifiers.v1.cli.eval.runner import run_eval  # type: ignore[import-untyped]
     from verifiers.v1.configs.cli.eval import EvalConfig  # type: ignore[import-untyped]
-    from verifiers_taskset import CLINICAL, CREATED, JUDGE, REPLIES, ROWS, RUNNER, STAMPED
+    from verifiers_taskset import CLINICAL, CREATED, REPLIES, ROWS, RUNNER, STAMPED
 
     with FakeOpenAI(chat=_chat) as server:
         for name in ("OPENAI_API_KEY", "GK_POLICY_KEY"):

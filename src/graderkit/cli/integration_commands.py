@@ -1,4 +1,5 @@
-"""``evals migrate`` (run a hosted eval locally) and ``export promptfoo``."""
+"""``evals migrate`` (run a hosted eval locally), ``export promptfoo`` and the trainers'
+reward files (``export verl``, ``export openrlhf``)."""
 
 from __future__ import annotations
 
@@ -51,6 +52,17 @@ def register(sub: Any) -> None:
     p.add_argument("--threshold", type=float, help="the reward at or above which a test passes")
     p.add_argument("--exact", action="store_true", help="refuse approximate mappings")
     p.set_defaults(handler=export_promptfoo)
+    for trainer, what in TRAINER_FILES.items():
+        t = tools.add_parser(trainer, help=what)
+        t.add_argument("grader", help="a grader: file.json, module:attribute or file.py:attribute")
+        t.add_argument("--out", help="write the file here (a directory gets graderkit_<name>_...)")
+        t.set_defaults(handler=export_reward_file, trainer=trainer)
+
+
+TRAINER_FILES = {
+    "verl": "a veRL custom reward function file (compute_score)",
+    "openrlhf": "an OpenRLHF reward function file (reward_func), for --remote_rm_url",
+}
 
 
 def migrate(args: argparse.Namespace) -> int:
@@ -102,4 +114,22 @@ def export_promptfoo(args: argparse.Namespace) -> int:
         )
         return 2
     print(export.to_yaml(), end="")
+    return 0
+
+
+def export_reward_file(args: argparse.Namespace) -> int:
+    """``graderkit export verl|openrlhf``: prints the reward file, or writes it to ``--out``."""
+    from graderkit.integrations._reward_file import reward_file_name, write_reward_file
+    from graderkit.integrations.openrlhf import openrlhf_source
+    from graderkit.integrations.verl import verl_source
+
+    grader = load_grader(args.grader)
+    render = verl_source if args.trainer == "verl" else openrlhf_source
+    if not args.out:
+        print(render(grader), end="")
+        return 0
+    name = reward_file_name(grader, args.trainer)
+    path = write_reward_file(render(grader), args.out, name)
+    path.write_text(render(grader, str(path.resolve())), encoding="utf-8")
+    print(f"wrote {path}", file=sys.stderr)
     return 0
