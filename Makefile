@@ -20,12 +20,26 @@ sandbox:  ## bubblewrap and libseccomp from Debian packages: the python sandbox'
 
 # The integrations' test dependencies. torch comes first and pinned: the CPU build of 2.13.0 is
 # what this project's machines carry; an unpinned torch would pull a multi-GB CUDA build.
+# veRL and OpenRLHF pin transformers below TRL's and pull GPU stacks (vLLM, flash-attn,
+# deepspeed), so they come without dependencies, plus what their reward loaders import.
+# uv runs verifiers' chat harness.
 $(VENV)/.integrations: $(VENV)/.installed
 	$(PY) -m pip install --quiet torch==2.13.0
-	$(PY) -m pip install --quiet -e '.[dev,docs,trl,ray,ray-serve,verifiers]'
+	$(PY) -m pip install --quiet -e '.[dev,docs,trl,ray,ray-serve,verifiers-legacy]' uv
+	$(PY) -m pip install --quiet --no-deps verl==0.9.1 openrlhf==0.11.2
+	$(PY) -m pip install --quiet 'tensordict>=0.8,<=0.10.0,!=0.9.0' omegaconf codetiming pylatexenc
 	touch $@
 
-integrations: $(VENV)/.integrations  ## + TRL, Ray (Data, Serve) and verifiers (for their integration tests)
+# verifiers 0.4 requires openai<3 and the main environment has openai 3.x: its own virtualenv,
+# used by tests/integrations/test_verifiers_04.py.
+VF_VENV ?= .venv-verifiers
+$(VF_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VF_VENV)
+	$(VF_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VF_VENV)/bin/python -m pip install --quiet -e '.[dev,verifiers]' uv
+	touch $@
+
+integrations: $(VENV)/.integrations $(VF_VENV)/.installed  ## + TRL, Ray (Data, Serve), verifiers 0.3 and 0.4, veRL, OpenRLHF
 
 wordnet:  ## WordNet 3.0 for meteor, from Debian packages (no download at run time)
 	bash scripts/install-wordnet.sh "$(NLTK_DATA)"
@@ -61,4 +75,4 @@ bench: setup wordnet
 	$(PY) bench/bench_multi_fuzzy_exact.py
 
 clean:
-	rm -rf $(VENV) site build dist
+	rm -rf $(VENV) $(VF_VENV) site build dist

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,52 @@ def _taskset_on_path(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.syspath_prepend(str(HERE))
 
 
+def _trace(data: Any, reply: Any) -> Any:
+    """A trace as verifiers records it: the prompt, then one sampled assistant message."""
+    import verifiers.v1 as vf  # type: ignore[import-untyped]
+    from verifiers.v1.graph import MessageNode  # type: ignore[import-untyped]
+
+    return vf.Trace(
+        task=vf.TraceTask(type="ClinicalTask", data=data),
+        agent=vf.AgentInfo(config=vf.AgentConfig()),
+        nodes=[MessageNode(message=vf.UserMessage(content="q?")),
+               MessageNode(parent=0, message=reply, sampled=True)],
+    )  # fmt: skip
+
+
+def test_task_score_records_graderkit_rewards_without_a_runtime() -> None:
+    import verifiers.v1 as vf
+    from verifiers_taskset import CLINICAL, CREATED, STAMPED, ClinicalData
+
+    @graded_by(CLINICAL)
+    @graded_by(STAMPED)
+    class LocalTask(vf.Task[ClinicalData]):  # type: ignore[misc]
+        pass
+
+    data = ClinicalData(prompt=[vf.UserMessage(content="q2")], answer="sepsis", created=CREATED)
+    trace = _trace(data, vf.AssistantMessage(content="sepsiss (q2)"))
+    asyncio.run(LocalTask(data).score(trace))  # verifiers' own scoring: discovery, invoke, record
+    item = {"prompt": [{"role": "user", "content": "q2"}], "answer": "sepsis", "created": CREATED}
+    clinical = gk.grade(CLINICAL, "sepsiss (q2)", item)
+    assert {k: r.score for k, r in trace.rewards.items()} == {
+        **clinical.sub_rewards, "stamped": gk.grade(STAMPED, "sepsiss (q2)", item).reward}  # fmt: skip
+    assert trace.reward == pytest.approx(clinical.reward + 1.0)  # stamped: fresh and asked
+
+
+def test_tool_calls_in_verifiers_messages_become_output_tools() -> None:
+    import verifiers.v1 as vf
+
+    city = gk.string_check(
+        "{{ sample.output_tools[0].function.name }} {{ sample.output_tools[0].function.arguments }}",
+        'weather {"city": "Paris"}',
+        name="city",
+    )
+    call = vf.ToolCall(id="c1", name="weather", arguments='{"city": "Paris"}')
+    trace = _trace(_data(), vf.AssistantMessage(content=None, tool_calls=[call]))
+    [reward] = task_rewards(city)
+    assert asyncio.run(reward(task=_data(), trace=trace)) == 1.0
+
+
 def _chat(request: FakeRequest) -> Any:
     """The policy answers from REPLIES; the judge scores by the answer's length."""
     from verifiers_taskset import REPLIES
@@ -99,6 +146,8 @@ def test_verifiers_own_eval_gives_graderkit_rewards(
     from verifiers.v1.configs.cli.eval import EvalConfig  # type: ignore[import-untyped]
     from verifiers_taskset import CLINICAL, CREATED, REPLIES, ROWS, RUNNER, STAMPED
 
+    bin_dir = str(Path(sys.executable).parent)  # the environment's uv, for verifiers' harness
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
     with FakeOpenAI(chat=_chat) as server:
         for name in ("OPENAI_API_KEY", "GK_POLICY_KEY"):
             monkeypatch.setenv(name, "sk-test")
