@@ -23,7 +23,7 @@ from graderkit.integrations.verifiers import (
     rollout_item,
     to_rubric,
 )
-from graderkit.testing.fake_openai import FakeOpenAI, FakeRequest, judge_reply
+from graderkit.testing.fake_openai import ChatCompletion, FakeOpenAI, FakeRequest, judge_reply
 
 FUZZY = gk.text_similarity("{{sample.output_text}}", "{{item.answer}}", name="fuzzy")
 EXACT = gk.string_check("{{sample.output_text}}", "{{item.answer}}", name="exact")
@@ -183,3 +183,50 @@ def test_judge_calls_run_concurrently_across_rollouts(judged: tuple[FakeOpenAI, 
     assert [s["reward"] for s in states] == [len(t) / 100 for t in texts]
     assert server.max_in_flight > 1
     assert isinstance(rubric.funcs[0], RubricReward)
+
+
+# ------------------------------------------------ verifiers 0.3's own rollout: SingleTurnEnv
+
+REPLIES = {"q1": "sepsis", "q2": "sepsiss", "q3": "septic shock", "q4": "gout"}
+ASKED = gk.python_grader(
+    "def grade(sample, item):\n"
+    "    return float(item['prompt'][-1]['content'] in ('q1', 'q2')) * len(sample['output_text']) / 10\n",
+    name="asked",
+)
+
+
+def test_single_turn_env_evaluate_gives_graderkit_rewards(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The issue's failure: verifiers passes its own pydantic messages, which read as empty."""
+    from datasets import Dataset  # type: ignore[import-untyped]
+
+    vf = require_verifiers()
+    clinical = gk.multi({"fuzzy": FUZZY, "exact": EXACT, "asked": ASKED},
+                        "0.6 * fuzzy + 0.2 * exact + 0.2 * asked", name="clinical")  # fmt: skip
+
+    def chat(request: FakeRequest) -> Any:
+        return ChatCompletion(content=REPLIES[request.body["messages"][-1]["content"]])
+
+    rows = [{"question": q, "answer": "sepsis"} for q in REPLIES]
+    monkeypatch.setenv("GK_POLICY_KEY", "sk-test")
+    with FakeOpenAI(chat=chat) as server:
+        env = vf.SingleTurnEnv(dataset=Dataset.from_list(rows), rubric=to_rubric(clinical))
+        client = vf.ClientConfig(api_base_url=server.base_url, api_key_var="GK_POLICY_KEY")
+        outputs = env.evaluate_sync(client=client, model="policy", num_examples=len(rows))[
+            "outputs"
+        ]
+    assert len(outputs) == len(rows)
+    for out in outputs:
+        text = REPLIES[out["prompt"][-1].content]
+        assert type(out["completion"][-1]).__name__ == "AssistantMessage"  # pydantic, not dict
+        item = {
+            "answer": "sepsis",
+            "prompt": [{"role": "user", "content": out["prompt"][-1].content}],
+        }
+        expected = gk.grade(clinical, text, item)
+        assert out["reward"] == pytest.approx(expected.reward, abs=1e-12)
+        assert {k: out["metrics"][k] for k in clinical.graders} == pytest.approx(
+            dict(expected.sub_rewards)
+        )
+    assert len({out["reward"] for out in outputs}) == len(rows)
