@@ -7,8 +7,9 @@ own process, answering after 50 ms) it times, over the same completions:
 * reference: ``Runner.grade_many`` on ready-made samples and items (no adapter), concurrency 64;
 * TRL: ``reward_function(grader)`` called once with the whole batch (what GRPO does);
 * verifiers 0.4: ``TaskReward`` awaited for every rollout together (``Task.score`` per trace);
-* veRL: the exported ``compute_score`` called per completion from a thread pool (its naive
-  reward manager runs sync functions in its loop's default executor);
+* veRL: the exported ``compute_score`` per completion, as veRL's naive reward manager calls it:
+  a sync one (local graders) in its loop's default thread pool, an async one (judge, python)
+  awaited for all completions together;
 * OpenRLHF: ``reward_func`` called with one query per call from ``asyncio.to_thread`` (its
   ``SingleTurnAgentExecutor`` batches one query).
 
@@ -36,6 +37,7 @@ from _harness import Timing, best_of, report  # noqa: E402
 
 import graderkit as gk  # noqa: E402
 from graderkit._run.judge.engine import ModelEngine  # noqa: E402
+from graderkit._run.runner import is_local  # noqa: E402
 from graderkit.integrations.openrlhf import OpenRLHFReward  # noqa: E402
 from graderkit.integrations.trl import reward_function  # noqa: E402
 from graderkit.integrations.verifiers import task_rewards  # noqa: E402
@@ -83,9 +85,16 @@ def _cases(grader: gk.GraderBase, runner: gk.Runner, n: int) -> dict[str, Callab
     async def verifiers() -> None:
         await asyncio.gather(*(r(task=t, trace=tr) for t, tr in zip(tasks, traces, strict=True) for r in rewards))  # fmt: skip
 
-    def verl_batch() -> None:
-        extra = [{"prompt": p, "answer": a} for p, a in zip(prompts, answers, strict=True)]
-        list(pool.map(lambda i: verl("qa", completions[i], answers[i], extra[i]), range(n)))
+    extra = [{"prompt": p, "answer": a} for p, a in zip(prompts, answers, strict=True)]
+
+    def verl_batch() -> None:  # as the exported file does: sync for local graders, else async
+        if is_local(grader):
+            list(pool.map(lambda i: verl("qa", completions[i], answers[i], extra[i]), range(n)))
+        else:
+            asyncio.run(verl_async())
+
+    async def verl_async() -> None:
+        await asyncio.gather(*(verl.ascore("qa", completions[i], answers[i], extra[i]) for i in range(n)))  # fmt: skip
 
     async def openrlhf_batch() -> None:
         calls = (asyncio.to_thread(openrlhf, [p + c], [p], [{"answer": a}])

@@ -11,6 +11,8 @@ manager's ``run_single`` (decoding response token ids with a real tokenizer) and
 from __future__ import annotations
 
 import asyncio
+import importlib.util
+import inspect
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +78,27 @@ def test_the_export_cli_writes_the_file(tmp_path: Path, capsys: pytest.CaptureFi
     assert capsys.readouterr().out == verl_source(gk.from_openai(gk.to_json(GRADER)))
 
 
+def test_compute_score_is_async_unless_the_grader_is_local(tmp_path: Path) -> None:
+    for grader, expect_async in [
+        (GRADER, True),
+        (gk.multi(0.5 * EXACT + 0.5 * FUZZY, name="l"), False),
+    ]:
+        path = tmp_path / f"{grader.result_name}.py"
+        path.write_text(verl_source(grader))
+        spec = importlib.util.spec_from_file_location("custom_module", path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        assert inspect.iscoroutinefunction(module.compute_score) is expect_async
+        args = ("qa", "4", "4", {"created": CREATED})
+        got = (
+            asyncio.run(module.compute_score(*args))
+            if expect_async
+            else module.compute_score(*args)
+        )
+        assert got["score"] == VerlReward(grader)(*args)["score"]
+
+
 def _batch(tokenizer: Any) -> Any:
     """A veRL DataProto like the rollout produces: left-padded prompts, right-padded responses."""
     import torch
@@ -116,7 +139,8 @@ def test_verl_loads_and_calls_the_exported_file(tmp_path: Path) -> None:
         "custom_reward_function": {"path": str(path), "name": "compute_score", "reward_kwargs": {}},
         "reward_manager": {"source": "register", "name": "naive"},
     }})  # fmt: skip
-    assert get_custom_reward_fn(config) is not None  # veRL's own file loader
+    loaded = get_custom_reward_fn(config)  # veRL's own file loader
+    assert loaded is not None and inspect.iscoroutinefunction(loaded)  # a python grader: awaited
     tokenizer = char_tokenizer(tmp_path / "tokenizer")
     data = _batch(tokenizer)
 

@@ -29,9 +29,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from graderkit._core.graders.models import GraderBase
+from graderkit._core.results.grade_result import GradeResult
+from graderkit._run.runner import is_local
 from graderkit.integrations._completions import MissingColumns
 from graderkit.integrations._reward_file import grader_literal, reward_file_name
-from graderkit.integrations._threads import runner_or_default
+from graderkit.integrations._threads import grade_off_loop, runner_or_default
 
 if TYPE_CHECKING:
     from graderkit._run.runner import Runner
@@ -92,7 +94,25 @@ class VerlReward:
         """The grader's reward for one response, with each sub-reward and an error flag."""
         item = verl_item(data_source, ground_truth, extra_info)
         self._columns.check(item.keys())
-        result = runner_or_default(self.runner).grade(self.grader, solution_str, item)
+        return self._scores(runner_or_default(self.runner).grade(self.grader, solution_str, item))
+
+    async def ascore(
+        self,
+        data_source: Any,
+        solution_str: str,
+        ground_truth: Any,
+        extra_info: Any = None,
+        **_: Any,
+    ) -> dict[str, float]:
+        """The same, awaited: veRL awaits an ``async`` ``compute_score`` on its event loop, so
+        judge and python graders run for many responses at once (a sync one runs in veRL's
+        default thread pool, a few at a time)."""
+        item = verl_item(data_source, ground_truth, extra_info)
+        self._columns.check(item.keys())
+        runner = runner_or_default(self.runner)
+        return self._scores(await grade_off_loop(runner, self.grader, solution_str, item))
+
+    def _scores(self, result: GradeResult) -> dict[str, float]:
         name = self.__name__
         scores = {"score": result.reward}
         scores.update({f"{name}/{key}": value for key, value in result.sub_rewards.items()})
@@ -120,14 +140,17 @@ GRADER = json.loads({literal})
 _reward = VerlReward(GRADER)
 
 
-def compute_score(data_source, solution_str, ground_truth, extra_info=None, **kwargs):
+{define} compute_score(data_source, solution_str, ground_truth, extra_info=None, **kwargs):
     """The grader's reward for one response: {{"score": reward, ...}}."""
-    return _reward(data_source, solution_str, ground_truth, extra_info, **kwargs)
+    return {call}(data_source, solution_str, ground_truth, extra_info, **kwargs)
 '''
 
 
 def verl_source(grader: GraderBase, path: str | None = None) -> str:
     """The reward file ``graderkit export verl`` writes (``path`` goes into its docstring).
+
+    Its ``compute_score`` is ``async`` when the grader calls a judge, the sandbox or an
+    embedding model, so veRL awaits many at once; plain ``def`` for local graders.
 
     Examples:
         >>> import graderkit as gk
@@ -136,4 +159,11 @@ def verl_source(grader: GraderBase, path: str | None = None) -> str:
         True
     """
     where = path or reward_file_name(grader, "verl")
-    return VERL_TEMPLATE.format(label=grader.label, path=where, literal=grader_literal(grader))
+    local = is_local(grader)
+    return VERL_TEMPLATE.format(
+        label=grader.label,
+        path=where,
+        literal=grader_literal(grader),
+        define="def" if local else "async def",
+        call="_reward" if local else "await _reward.ascore",
+    )
