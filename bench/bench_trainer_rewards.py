@@ -33,15 +33,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from _harness import Timing, best_of, report  # noqa: E402
+from _harness import Timing, best_of, report
 
-import graderkit as gk  # noqa: E402
-from graderkit._run.judge.engine import ModelEngine  # noqa: E402
-from graderkit._run.runner import is_local  # noqa: E402
-from graderkit.integrations.openrlhf import OpenRLHFReward  # noqa: E402
-from graderkit.integrations.trl import reward_function  # noqa: E402
-from graderkit.integrations.verifiers import task_rewards  # noqa: E402
-from graderkit.integrations.verl import VerlReward  # noqa: E402
+import graderkit as gk
+from graderkit._run.judge.engine import ModelEngine
+from graderkit._run.runner import is_local
+from graderkit.integrations.openrlhf import OpenRLHFReward
+from graderkit.integrations.trl import reward_function
+from graderkit.integrations.verifiers import task_rewards
+from graderkit.integrations.verl import VerlReward
 
 FUZZY = gk.text_similarity("{{ sample.output_text }}", "{{ item.answer }}", name="fuzzy")
 EXACT = gk.string_check("{{ sample.output_text }}", "{{ item.answer }}", name="exact")
@@ -58,7 +58,9 @@ GRADERS = {
     "local": gk.multi(0.85 * FUZZY + 0.15 * EXACT, name="clinical"),
     "python": gk.multi(0.85 * PY_FUZZY + 0.15 * PY_EXACT, name="clinical_python"),
     "model": gk.score_model(
-        "Score {{ sample.output_text }} against {{ item.answer }}.", model="gpt-4.1-mini", name="judge"
+        "Score {{ sample.output_text }} against {{ item.answer }}.",
+        model="gpt-4.1-mini",
+        name="judge",
     ),
 }
 WORDS = ["sepsis", "acute appendicitis", "gout", "pulmonary embolism", "sepsiss", "migraine"]
@@ -103,7 +105,9 @@ def _cases(grader: gk.GraderBase, runner: gk.Runner, n: int) -> dict[str, Callab
 
     return {
         "reference: Runner.grade_many": lambda: runner.grade_many(grader, completions, items),
-        "TRL: reward_function(batch)": lambda: trl(prompts=prompts, completions=completions, answer=answers),  # fmt: skip
+        "TRL: reward_function(batch)": lambda: trl(
+            prompts=prompts, completions=completions, answer=answers
+        ),
         "verifiers 0.4: TaskReward per rollout": lambda: asyncio.run(verifiers()),
         "veRL: compute_score per completion": verl_batch,
         "OpenRLHF: reward_func per query": lambda: asyncio.run(openrlhf_batch()),
