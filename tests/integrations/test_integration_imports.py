@@ -9,7 +9,8 @@ import pytest
 
 from graderkit.integrations.ray import grade_dataset, require_ray
 
-HEAVY = ("trl", "torch", "transformers", "datasets", "ray", "verifiers", "pyarrow", "pandas")
+HEAVY = ("trl", "torch", "transformers", "datasets", "ray", "verifiers", "pyarrow", "pandas",
+         "verl", "openrlhf", "numpy")  # fmt: skip
 
 
 def test_importing_the_integrations_loads_no_third_party_library() -> None:
@@ -17,6 +18,8 @@ def test_importing_the_integrations_loads_no_third_party_library() -> None:
         "import sys\n"
         "import graderkit.integrations.trl, graderkit.integrations.verifiers\n"
         "import graderkit.integrations.promptfoo, graderkit.integrations.ray\n"
+        "import graderkit.integrations.verl, graderkit.integrations.openrlhf\n"
+        "import graderkit.integrations.verifiers_legacy\n"
         f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -131,3 +131,21 @@ def test_command_line_server() -> None:
         proc.wait(10)
         if proc.stdout is not None:
             proc.stdout.close()
+
+
+def test_a_streamed_chat_request_gets_server_sent_events() -> None:
+    """``stream: true`` (what verifiers' harness sends) is answered as the API streams."""
+    with FakeOpenAI(chat=lambda request: ChatCompletion(content="streamed reply")) as server:
+        client = OpenAI(base_url=server.base_url, api_key="sk-test", max_retries=0)
+        stream = client.chat.completions.create(
+            model="gpt-4.1",
+            messages=[{"role": "user", "content": "hi"}],
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        chunks = list(stream)
+        client.close()
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == "streamed reply"
+    assert [c.choices[0].finish_reason for c in chunks if c.choices] == ["stop"]
+    assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens > 0
