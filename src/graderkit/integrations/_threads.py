@@ -43,7 +43,15 @@ def runner_or_default(runner: Runner | None) -> Runner:
 async def grade_off_loop(
     runner: Runner, grader: GraderBase, sample: SampleLike, item: Mapping[str, Any]
 ) -> GradeResult:
-    """``runner.grade(grader, sample, item)`` awaited from the caller's loop, on a worker."""
+    """``runner.grade(grader, sample, item)`` awaited from the caller's loop, on a worker.
+
+    A local grader (string_check, local text_similarity, multi over them) is graded inline:
+    it takes microseconds, less than the hop to a worker thread.
+    """
+    from graderkit._run.runner import is_local
+
+    if is_local(grader):
+        return runner.grade(grader, sample, item)
     loop = asyncio.get_running_loop()
     return await loop.run_in_executor(_executor(runner), runner.grade, grader, sample, item)
 
