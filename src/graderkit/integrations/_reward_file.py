@@ -18,9 +18,11 @@ def grader_literal(grader: GraderBase) -> str:
     """Python source that evaluates to the grader's JSON text (a ``json.loads`` argument).
 
     Examples:
+        >>> import ast
         >>> import graderkit as gk
-        >>> grader_literal(gk.string_check("{{sample.output_text}}", "yes", name="e"))[:30]
-        '\\'{"type": "string_check", "name'
+        >>> text = ast.literal_eval(grader_literal(gk.string_check("{{sample.output_text}}", "yes", name="e")))
+        >>> json.loads(text)["reference"]
+        'yes'
     """
     return repr(json.dumps(grader.wire(), ensure_ascii=False, sort_keys=False))
 

@@ -28,7 +28,7 @@ installs verifiers 0.4.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from graderkit._core.graders.models import GraderBase, MultiGrader
@@ -94,7 +94,7 @@ def task_rewards(grader: GraderBase, *, runner: Runner | None = None) -> list[Ta
     return [TaskReward(grader, runner=runner)]
 
 
-def graded_by(grader: GraderBase, *, runner: Runner | None = None) -> Any:
+def graded_by(grader: GraderBase, *, runner: Runner | None = None) -> Callable[[T], T]:
     """A class decorator that adds the grader's rewards to a ``verifiers.v1`` Task class.
 
     Args:
