@@ -25,10 +25,10 @@ import pytest
 import graderkit as gk
 from graderkit.cli import main
 from graderkit.integrations.openrlhf import (
+    END_MARKERS,
     OpenRLHFReward,
-    openrlhf_item,
+    openrlhf_row,
     openrlhf_source,
-    response_text,
 )
 
 EXACT = gk.string_check("{{ sample.output_text }}", "{{ item.label }}", name="exact")
@@ -52,20 +52,27 @@ ROWS = [
     ],
 )
 def test_the_response_is_the_query_after_the_prompt(query: str, prompt: str, expected: str) -> None:
-    assert response_text(query, prompt) == expected
+    assert openrlhf_row(query, prompt, None, END_MARKERS)[0] == expected
 
 
 def test_labels_become_items() -> None:
-    assert openrlhf_item({"answer": "4"}, "p") == {"answer": "4", "prompt": "p"}
-    assert openrlhf_item("{not json", "p") == {"label": "{not json", "prompt": "p"}
-    assert openrlhf_item(["a"], "p") == {"label": ["a"], "prompt": "p"}
+    row = {"prompt": "p", "query": "px"}
+    assert openrlhf_row("px", "p", {"answer": "4"})[1] == {
+        "answer": "4",
+        "label": {"answer": "4"},
+        **row,
+    }
+    assert openrlhf_row("px", "p", "{not json")[1] == {"label": "{not json", **row}
+    assert openrlhf_row("px", "p", ["a"])[1] == {"label": ["a"], **row}
 
 
 def test_the_reward_func_returns_tensors_per_query() -> None:
     out = OpenRLHFReward(GRADER)(
         [p + r + "<eos>" for p, r, _ in ROWS], [p for p, _, _ in ROWS], [g for *_, g in ROWS]
     )
-    expected = [gk.grade(GRADER, r, {"label": g, "prompt": p}) for p, r, g in ROWS]
+    expected = [
+        gk.grade(GRADER, r, {"label": g, "prompt": p, "query": p + r + "<eos>"}) for p, r, g in ROWS
+    ]
     assert out["rewards"].tolist() == pytest.approx([e.reward for e in expected])
     assert out["scores"].tolist() == out["rewards"].tolist()
     assert sorted(out["extra_logs"]) == ["qa/error", "qa/exact", "qa/fuzzy"]
@@ -123,7 +130,8 @@ def test_openrlhf_loads_and_calls_the_exported_file(tmp_path: Path, label_kind: 
 
     outputs = asyncio.run(run())
     for (prompt, response, truth), out in zip(ROWS, outputs, strict=True):
-        expected = gk.grade(grader, response, openrlhf_item(label(truth), prompt))
+        _, item = openrlhf_row(prompt + response + "<eos>", prompt, label(truth))
+        expected = gk.grade(grader, response, item)
         assert out["reward"].tolist() == pytest.approx([expected.reward])
         assert torch.tensor([out["reward"]]).shape == (1,)  # samples_generator's use of it
         assert out["extra_logs"]["qa/error"].tolist() == [0.0]

@@ -10,11 +10,11 @@ together, special tokens kept), ``prompts`` and ``labels`` (the ``--label_key`` 
 [`openrlhf_source`][graderkit.integrations.openrlhf.openrlhf_source]);
 [`OpenRLHFReward`][graderkit.integrations.openrlhf.OpenRLHFReward] is the same function.
 
-* The sample is [`response_text`][graderkit.integrations.openrlhf.response_text]: the query
-  after its prompt, without trailing end-of-sequence markers.
-* The item is [`openrlhf_item`][graderkit.integrations.openrlhf.openrlhf_item]: a dict label
-  (or a JSON-object string) gives its keys, any other label is ``{{ item.label }}``; the prompt
-  is ``{{ item.prompt }}``.
+* The sample and item are [`openrlhf_row`][graderkit.integrations.openrlhf.openrlhf_row]'s
+  (the same rule ``graderkit serve`` applies): the query after its prompt, without trailing
+  end-of-sequence markers ([`END_MARKERS`][graderkit.integrations.openrlhf.END_MARKERS] by
+  default); the item is ``prompt``, ``label`` and ``query``, plus the label's keys when it is
+  a JSON object.
 * It returns what OpenRLHF reads: ``{"rewards": tensor, "scores": tensor, "extra_logs":
   {"<name>/<key>": tensor, "<name>/error": tensor}}``, one entry per query.
 
@@ -26,7 +26,6 @@ Nothing here imports OpenRLHF; the file needs graderkit and torch (OpenRLHF has 
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import json
 from collections.abc import Mapping, Sequence
@@ -40,7 +39,7 @@ from graderkit.integrations._threads import runner_or_default
 if TYPE_CHECKING:
     from graderkit._run.runner import Runner
 
-__all__ = ["END_MARKERS", "OpenRLHFReward", "openrlhf_item", "openrlhf_source", "response_text"]
+__all__ = ["END_MARKERS", "OpenRLHFReward", "openrlhf_row", "openrlhf_source"]
 
 END_MARKERS = (
     "<|im_end|>", "<|endoftext|>", "<|eot_id|>", "<|end|>", "<end_of_turn>", "</s>", "<eos>",
@@ -48,40 +47,43 @@ END_MARKERS = (
 """End-of-sequence texts that tokenizers decode with ``skip_special_tokens=False``."""
 
 
-def response_text(query: str, prompt: str, end_markers: Sequence[str] = END_MARKERS) -> str:
-    """The response inside an OpenRLHF query: the text after ``prompt`` (the whole query when
-    it does not start with the prompt), with trailing ``end_markers`` removed.
+def openrlhf_row(
+    query: str, prompt: str, label: Any, strip: Sequence[str] = ()
+) -> tuple[str, dict[str, Any]]:
+    """The (sample, item) graded for one OpenRLHF row: the one rule for the reward file and
+    for ``graderkit serve``'s ``/get_reward``.
+
+    OpenRLHF sends ``query`` = prompt + response (decoded with special tokens), the ``prompt``
+    and the dataset's ``label``. The sample is the response: ``query`` without the leading
+    ``prompt`` (the whole query when it does not start with it), then without any of the
+    ``strip`` suffixes (end-of-sequence text). The item is ``{"prompt", "label", "query"}``
+    plus, when the label is a JSON object (or a string holding one), its keys, so a grader
+    reads ``{{ item.label }}`` or ``{{ item.reference_answer }}``.
 
     Examples:
-        >>> response_text("Q: 2+2? A: 4<|im_end|>", "Q: 2+2? A: ")
-        '4'
+        >>> openrlhf_row("Q: capital? A: Paris<eos>", "Q: capital? A: ", "Paris", ["<eos>"])
+        ('Paris', {'prompt': 'Q: capital? A: ', 'label': 'Paris', 'query': 'Q: capital? A: Paris<eos>'})
+        >>> openrlhf_row("x", "", '{"reference_answer": "y"}')[1]["reference_answer"]
+        'y'
     """
-    text = query[len(prompt) :] if query.startswith(prompt) else query
-    stripped = True
-    while stripped:
-        stripped = False
-        for marker in end_markers:
-            if marker and text.endswith(marker):
-                text, stripped = text[: -len(marker)], True
-    return text
-
-
-def openrlhf_item(label: Any, prompt: Any) -> dict[str, Any]:
-    """The item for one query: a mapping label's keys (a string holding a JSON object counts),
-    else ``{"label": label}``; then ``prompt``.
-
-    Examples:
-        >>> openrlhf_item("4", "2+2?")
-        {'label': '4', 'prompt': '2+2?'}
-        >>> openrlhf_item('{"answer": "4", "topic": "math"}', "2+2?")
-        {'answer': '4', 'topic': 'math', 'prompt': '2+2?'}
-    """
+    response = query[len(prompt) :] if prompt and query.startswith(prompt) else query
+    trimmed = True
+    while trimmed:
+        trimmed = False
+        for suffix in strip:
+            if suffix and response.endswith(suffix):
+                response, trimmed = response[: -len(suffix)], True
+    item: dict[str, Any] = {}
+    fields = label
     if isinstance(label, str) and label.lstrip().startswith("{"):
-        with contextlib.suppress(ValueError):  # not JSON: the label stays a string
-            label = json.loads(label)
-    item: dict[str, Any] = dict(label) if isinstance(label, Mapping) else {"label": label}
-    item["prompt"] = prompt
-    return item
+        try:
+            fields = json.loads(label)
+        except (ValueError, RecursionError):
+            fields = None
+    if isinstance(fields, dict):
+        item.update(fields)
+    item.update({"prompt": prompt, "label": label, "query": query})
+    return response, item
 
 
 class OpenRLHFReward:
@@ -122,8 +124,11 @@ class OpenRLHFReward:
         self, queries: Sequence[str], prompts: Sequence[Any], labels: Sequence[Any]
     ) -> dict[str, Any]:
         """Rewards (and scores, and per-key logs) for a batch of queries, as tensors."""
-        samples = [response_text(q, str(p), self.end_markers) for q, p in zip(queries, prompts, strict=True)]  # fmt: skip
-        items = [openrlhf_item(label, p) for label, p in zip(labels, prompts, strict=True)]
+        rows = [
+            openrlhf_row(q, str(p), label, self.end_markers)
+            for q, p, label in zip(queries, prompts, labels, strict=True)
+        ]
+        samples, items = [r[0] for r in rows], [r[1] for r in rows]
         if items:
             self._columns.check(items[0].keys())
         results = runner_or_default(self.runner).grade_many(self.grader, samples, items)

@@ -7,14 +7,13 @@
   per line in input order, sent as rows finish.
 * ``POST /get_reward`` (the only registered grader, or ``?grader=NAME``) and
   ``POST /v1/graders/{name}/get_reward``: OpenRLHF's ``{query, prompts, labels}`` in,
-  ``{rewards, scores, extra_logs}`` out (see [`openrlhf_row`][graderkit.serve.reward_routes.openrlhf_row]).
+  ``{rewards, scores, extra_logs}`` out (see [`openrlhf_row`][graderkit.integrations.openrlhf.openrlhf_row]).
 * ``GET /v1/graders``: the registered graders.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator, Mapping, Sequence
 from typing import Any
 
@@ -23,6 +22,7 @@ from starlette.responses import StreamingResponse
 from starlette.routing import Route
 
 from graderkit._core.graders.models import GraderBase
+from graderkit.integrations.openrlhf import openrlhf_row
 from graderkit.serve.api_errors import ApiError
 from graderkit.serve.endpoints import Context, endpoint, timeout_error
 from graderkit.serve.request_bodies import field_of, json_body, mapping_at, text_list
@@ -88,44 +88,6 @@ async def _ndjson(
             yield context.encode(record) + b"\n"
     finally:
         await rows.aclose()  # type: ignore[attr-defined]
-
-
-def openrlhf_row(
-    query: str, prompt: str, label: Any, strip: Sequence[str] = ()
-) -> tuple[str, dict[str, Any]]:
-    """The (sample, item) graded for one OpenRLHF row.
-
-    OpenRLHF sends ``query`` = prompt + response (decoded with special tokens), the ``prompt``
-    and the dataset's ``label``. The sample is the response: ``query`` without the leading
-    ``prompt`` (the whole query when it does not start with it), then without any of the
-    ``strip`` suffixes (end-of-sequence text). The item is ``{"prompt", "label", "query"}``
-    plus, when the label is a JSON object (or a string holding one), its keys, so a grader
-    reads ``{{ item.label }}`` or ``{{ item.reference_answer }}``.
-
-    Examples:
-        >>> openrlhf_row("Q: capital? A: Paris<eos>", "Q: capital? A: ", "Paris", ["<eos>"])
-        ('Paris', {'prompt': 'Q: capital? A: ', 'label': 'Paris', 'query': 'Q: capital? A: Paris<eos>'})
-        >>> openrlhf_row("x", "", '{"reference_answer": "y"}')[1]["reference_answer"]
-        'y'
-    """
-    response = query[len(prompt) :] if prompt and query.startswith(prompt) else query
-    trimmed = True
-    while trimmed:
-        trimmed = False
-        for suffix in strip:
-            if suffix and response.endswith(suffix):
-                response, trimmed = response[: -len(suffix)], True
-    item: dict[str, Any] = {}
-    fields = label
-    if isinstance(label, str) and label.lstrip().startswith("{"):
-        try:
-            fields = json.loads(label)
-        except (ValueError, RecursionError):
-            fields = None
-    if isinstance(fields, dict):
-        item.update(fields)
-    item.update({"prompt": prompt, "label": label, "query": query})
-    return response, item
 
 
 def _registered(request: Request, context: Context) -> GraderBase:
