@@ -78,21 +78,22 @@ def json_item(item: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def json_items(
-    items: Sequence[Mapping[str, Any]],
-) -> tuple[list[Mapping[str, Any]], dict[int, str]]:
-    """Every item by [`json_item`][graderkit._core.datasets.item_values.json_item], and
-    ``row -> message`` for the rows it refused (those rows get an empty item).
+    items: Sequence[Mapping[str, Any] | None],
+) -> tuple[list[Mapping[str, Any] | None], dict[int, str]]:
+    """Every item by [`json_item`][graderkit._core.datasets.item_values.json_item] (``None``
+    stays ``None``: no item), and ``row -> message`` for the rows it refused (those rows get an
+    empty item).
 
     Examples:
         >>> items, refused = json_items([{"a": (1,)}, {"a": b"x"}])
         >>> items, refused[1][:30]
         ([{'a': [1]}, {}], "item.a holds a bytes (b'x'), w")
     """
-    converted: list[Mapping[str, Any]] = []
+    converted: list[Mapping[str, Any] | None] = []
     refused: dict[int, str] = {}
     for row, item in enumerate(items):
         try:
-            converted.append(json_item(item))
+            converted.append(None if item is None else json_item(item))
         except ItemValueError as exc:
             refused[row] = str(exc)
             converted.append({})
