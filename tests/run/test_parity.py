@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -144,6 +145,29 @@ def test_a_service_that_disagrees_is_reported(tmp_path: Path) -> None:
     )
     with pytest.raises(AssertionError, match=r"reward is 0\.0 locally"):
         assert_matches_golden(out)
+
+
+def test_golden_lines_keep_the_input_order_when_calls_finish_out_of_order(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "golden.jsonl"
+    later_answered = threading.Event()
+    with FakeOpenAI() as server:
+
+        def first_waits(body: Mapping[str, Any]) -> dict[str, Any]:
+            if body["model_sample"] == "a":  # the first case answers after the others
+                later_answered.wait(timeout=10)
+            else:
+                later_answered.set()
+            grader = gk.from_openai(dict(body["grader"]))
+            return gk.grade(grader, body["model_sample"], body["item"]).to_dict()
+
+        server.graders_run = first_waits
+        client = ServiceClient.from_env(base_url=server.base_url, api_key="sk-test")
+        cases = [(text, {"reference_answer": "a"}) for text in "abcd"]
+        done = record(exact, cases, out=out, client=client, concurrency=4)
+    assert done.written == 4 and later_answered.is_set()
+    assert [case.model_sample for case in read_golden(out)] == ["a", "b", "c", "d"]
 
 
 def test_failed_calls_are_reported_and_recorded_next_time(tmp_path: Path) -> None:

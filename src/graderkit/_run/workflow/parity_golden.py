@@ -30,7 +30,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from graderkit._core.graders.models import GraderBase
 from graderkit._core.graders.wire import from_openai, to_openai
@@ -298,7 +298,12 @@ async def arecord(
     progress: Callable[[int, int], None] | None = None,
 ) -> RecordReport:
     """Send each ``(model_sample, item)`` with ``grader`` to the service's ``graders/run`` and
-    append the golden lines to ``out`` (cases already in ``out`` are skipped)."""
+    append the golden lines to ``out`` (cases already in ``out`` are skipped).
+
+    The lines are written in the order of ``samples`` whatever order the calls finish in
+    (``concurrency`` calls are in flight), so ``check`` numbers the same case the same way on
+    every recording; a failed call is left out (and recorded by the next run, at the end).
+    """
     from graderkit._run.workflow.service_calls import ServiceError
 
     wire = to_openai(grader, "fine_tuning")
@@ -311,26 +316,54 @@ async def arecord(
             report.skipped += 1
         else:
             todo.append((number, case))
-    work = iter(todo)
+    work = iter(enumerate(todo))
     with open(out, "a", encoding="utf-8") as sink:
+        lines = _InOrder(sink)
 
         async def worker() -> None:
-            for number, case in work:
+            for position, (number, case) in work:
                 body = {"grader": case.grader, "model_sample": case.model_sample, "item": case.item}
                 try:
                     response = await client.post(RUN_PATH, body)
                 except ServiceError as exc:
                     report.failed.append((number, str(exc)))
-                    continue
-                line = GoldenCase(case.grader, case.model_sample, case.item, response, case.extra)
-                sink.write(json.dumps(line.to_dict(), ensure_ascii=False) + "\n")
-                sink.flush()
-                report.written += 1
+                    lines.put(position, None)
+                else:
+                    got = GoldenCase(
+                        case.grader, case.model_sample, case.item, response, case.extra
+                    )
+                    lines.put(position, json.dumps(got.to_dict(), ensure_ascii=False) + "\n")
+                    report.written += 1
                 if progress is not None:
                     progress(report.written + len(report.failed), len(todo))
 
         await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(todo))))))
+    report.failed.sort()
     return report
+
+
+class _InOrder:
+    """Writes the golden lines in input order whatever order the workers finish in.
+
+    A finished line waits until every earlier case is finished (written, or failed and left
+    out), so a golden file's case numbers never depend on timing; each line is flushed as soon
+    as it can be, so an interrupted recording keeps a prefix.
+    """
+
+    def __init__(self, sink: IO[str]) -> None:
+        self.sink = sink
+        self.waiting: dict[int, str | None] = {}
+        self.next = 0
+
+    def put(self, position: int, line: str | None) -> None:
+        """Case ``position`` (0-based) is done: ``line`` is its golden line, ``None`` failed."""
+        self.waiting[position] = line
+        while self.next in self.waiting:
+            text = self.waiting.pop(self.next)
+            if text is not None:
+                self.sink.write(text)
+                self.sink.flush()
+            self.next += 1
 
 
 def record(
