@@ -53,7 +53,7 @@ def test_validate_lists_variables(capsys: pytest.CaptureFixture[str], graders_py
     assert "sample.output_text, item.answer" in out
 
 
-def test_validate_reports_a_bad_grader_with_exit_1(
+def test_validate_reports_a_bad_grader_with_exit_3(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     bad = tmp_path / "bad.json"
@@ -68,19 +68,19 @@ def test_validate_reports_a_bad_grader_with_exit_1(
             }
         )
     )
-    assert main(["validate", str(bad)]) == 1
+    assert main(["validate", str(bad)]) == 3
     assert "operation='neq?' is not one of" in capsys.readouterr().err
 
 
 def test_validate_checks_the_target(capsys: pytest.CaptureFixture[str], graders_py: Path) -> None:
-    assert main(["validate", f"{graders_py}:clinical", "--target", "evals"]) == 1
+    assert main(["validate", f"{graders_py}:clinical", "--target", "evals"]) == 3
     assert "only for fine-tuning" in capsys.readouterr().err
 
 
 def test_a_formula_reference_says_how_to_fix_it(
     capsys: pytest.CaptureFixture[str], graders_py: Path
 ) -> None:
-    assert main(["validate", f"{graders_py}:formula"]) == 1
+    assert main(["validate", f"{graders_py}:formula"]) == 3
     assert "wrap it with graderkit.multi" in capsys.readouterr().err
 
 
@@ -117,13 +117,13 @@ def test_run_prints_the_graders_run_result(
 def test_run_without_a_sample_is_an_error(
     capsys: pytest.CaptureFixture[str], graders_py: Path
 ) -> None:
-    assert main(["run", f"{graders_py}:clinical"]) == 1
+    assert main(["run", f"{graders_py}:clinical"]) == 2
     assert "--sample" in capsys.readouterr().err
 
 
 def test_unknown_reference(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["validate", "nope.json"]) == 1
-    assert "neither a file nor module:attribute" in capsys.readouterr().err
+    assert main(["validate", "nope.json"]) == 3
+    assert "nope.json is not a file; give a grader as file.json" in capsys.readouterr().err
 
 
 def test_grade_writes_results_and_prints_a_summary(

@@ -220,7 +220,7 @@ def test_grade_refuses_a_results_file_of_another_grader(
     base = ["--data", str(ITEMS), "--samples", str(PREDICTIONS), "--out", str(out)]
     assert main(["grade", LOCAL, *base]) == 0
     exact = f"{CLINICAL / 'graders.py'}:exact"
-    assert main(["grade", exact, *base]) == 1
+    assert main(["grade", exact, *base]) == 4
     err = capsys.readouterr().err
     assert "not of this grader" in err and "--restart" in err
 
@@ -252,7 +252,7 @@ def test_grade_reports_a_bad_prediction_line(
 ) -> None:
     preds = tmp_path / "preds.jsonl"
     preds.write_text('{"id": "q01", "output_text": "x"}\n{"id": "nope", "output_text": "x"}\n')
-    assert main(["grade", LOCAL, "--data", str(ITEMS), "--samples", str(preds)]) == 1
+    assert main(["grade", LOCAL, "--data", str(ITEMS), "--samples", str(preds)]) == 4
     assert f"{preds}:2: id='nope' is not in the items file" in capsys.readouterr().err
 
 

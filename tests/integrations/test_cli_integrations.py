@@ -65,9 +65,9 @@ def test_migrate_reports_bad_rows(
 ) -> None:
     data = tmp_path / "rows.jsonl"
     data.write_text(json.dumps({"item": {"id": 1}, "sample": "x"}) + "\n")
-    assert main(["evals", "migrate", str(local_eval), "--data", str(data)]) == 1
+    assert main(["evals", "migrate", str(local_eval), "--data", str(data)]) == 4
     assert "item does not match the eval's item_schema" in capsys.readouterr().err
-    assert main(["evals", "migrate", str(local_eval), "--data", str(tmp_path / "none")]) == 1
+    assert main(["evals", "migrate", str(local_eval), "--data", str(tmp_path / "none")]) == 4
 
 
 EXACT = gk.string_check("{{sample.output_text}}", "{{item.answer}}", name="exact")
@@ -131,10 +131,10 @@ def test_export_promptfoo_refuses_what_does_not_map(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     ilike = EXACT.replace(operation="ilike", name="ilike")
-    assert main(["export", "promptfoo", _grader_file(tmp_path, ilike), "--exact"]) == 1
+    assert main(["export", "promptfoo", _grader_file(tmp_path, ilike), "--exact"]) == 3
     assert "only approximately" in capsys.readouterr().err
     assert main(["export", "promptfoo", _grader_file(tmp_path, ilike)]) == 0
     assert "warning: approximate" in capsys.readouterr().err
     fuzzy = gk.text_similarity("{{sample.output_text}}", "x", name="fuzzy")
-    assert main(["export", "promptfoo", _grader_file(tmp_path, fuzzy)]) == 1
+    assert main(["export", "promptfoo", _grader_file(tmp_path, fuzzy)]) == 3
     assert "has no promptfoo equivalent" in capsys.readouterr().err

@@ -148,5 +148,5 @@ def test_a_missing_file_is_a_data_error_naming_it(tmp_path: Path) -> None:
         lambda: count_lines(missing),
         lambda: check_dataset(None, missing),
     ):
-        with pytest.raises(DataError, match=r"nope.jsonl: No such file or directory"):
+        with pytest.raises(DataError, match=r"nope.jsonl: cannot read: no such file or directory"):
             call()

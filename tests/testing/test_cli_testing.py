@@ -53,7 +53,7 @@ def test_probe_uses_given_wrong_answers_and_prints_json(capsys: pytest.CaptureFi
 
 def test_probe_refuses_unknown_probe_names(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["probe", f"{GRADERS}:exact", *DATA, "--probes", "hedge,nope"]) == 2
-    assert "unknown probe(s) ['nope']" in capsys.readouterr().out
+    assert "unknown probe(s) ['nope']" in capsys.readouterr().err
 
 
 def test_check_passes_a_sound_grader_on_predictions(capsys: pytest.CaptureFixture[str]) -> None:

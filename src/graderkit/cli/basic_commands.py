@@ -7,7 +7,8 @@ import json
 from typing import Any
 
 from graderkit._core.graders.wire import TARGETS, check_target, to_json
-from graderkit.cli.grader_references import GraderNotFound, load_grader, read_json_arg
+from graderkit.cli.exit_codes import UsageError
+from graderkit.cli.grader_references import load_grader, read_json_arg
 
 __all__ = ["register"]
 
@@ -63,9 +64,9 @@ def run(args: argparse.Namespace) -> int:
     if args.sample_json is not None:
         sample = read_json_arg(args.sample_json, None, "--sample-json")
     if sample is None:
-        raise GraderNotFound("give the model sample with --sample TEXT or --sample-json JSON")
+        raise UsageError("give the model sample with --sample TEXT or --sample-json JSON")
     item = read_json_arg(args.item, args.item_file, "--item") or {}
     if not isinstance(item, dict):
-        raise GraderNotFound("--item must be a JSON object (the dataset row)")
+        raise UsageError("--item must be a JSON object (the dataset row)")
     print(json.dumps(grade(grader, sample, item).to_dict(), indent=2, ensure_ascii=False))
     return 0

@@ -1,12 +1,20 @@
-"""Finding a grader from the command line: a JSON file, ``-`` (stdin), or ``module:attribute``."""
+"""Finding a grader from the command line: a JSON file, ``-`` (stdin), or ``module:attribute``.
+
+Every way a reference can fail is a [`GraderNotFound`][graderkit.cli.grader_references.GraderNotFound]
+with one line naming the reference, the problem and the fix: a missing file, a ``.py`` file
+without ``:name`` or with a name it does not define (both list the graders it does define),
+a module that fails to import (with the file and line of the failure).
+"""
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import importlib.util
-import json
 import sys
+import traceback
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from graderkit._core.formula.arithmetic import Expression
@@ -14,60 +22,157 @@ from graderkit._core.graders.models import GraderBase
 from graderkit._core.graders.wire import from_openai
 from graderkit.errors import GraderkitError
 
-__all__ = ["GraderNotFound", "load_grader", "read_json_arg"]
+__all__ = ["GraderNotFound", "graders_in", "load_grader", "read_json_arg"]
+
+FORMS = "file.json, '-' (stdin), module:attribute or file.py:attribute"
 
 
 class GraderNotFound(GraderkitError):
-    """A grader reference does not point at a grader."""
+    """A grader reference does not point at a grader.
+
+    Examples:
+        >>> try:
+        ...     load_grader("examples/clinical/graders.py")
+        ... except GraderNotFound as e:
+        ...     print(str(e)[:93])
+        examples/clinical/graders.py is a Python file: add ':NAME' to choose a grader, e.g. examples
+    """
 
 
 def load_grader(ref: str) -> GraderBase:
     """Load ``grader.json``, ``-`` (JSON on stdin), ``pkg.module:name`` or ``file.py:name``.
 
+    Raises:
+        GraderNotFound: the reference points at no grader (the message says why and lists the
+            graders a Python file defines).
+        InvalidGrader: the grader JSON is invalid.
+
     Examples:
         >>> load_grader("tests/fixtures/spec-examples/python-no-name.json").type
         'python'
+        >>> load_grader("examples/clinical/graders.py:exact").label
+        "string_check 'exact'"
     """
     if ref == "-":
-        return from_openai(sys.stdin.read())
-    if ":" in ref and not Path(ref).is_file():
-        return _from_python(*ref.rsplit(":", 1))
+        return from_openai(_read_text(sys.stdin.buffer.read(), "'-' (stdin)"))
     path = Path(ref)
+    if path.suffix == ".py" and not path.is_dir():
+        if not path.is_file():
+            raise GraderNotFound(f"{ref}: no such file; check the path ({FORMS})")
+        names = ", ".join(graders_in(_import_file(ref))) or "none"
+        raise GraderNotFound(
+            f"{ref} is a Python file: add ':NAME' to choose a grader, e.g. {ref}:"
+            f"{names.split(', ')[0] if names != 'none' else 'my_grader'}; graders in it: {names}"
+        )
+    if ":" in ref and not path.is_file():
+        module, attribute = ref.rsplit(":", 1)
+        return _attribute(module, attribute)
     if not path.is_file():
+        what = "is a directory" if path.is_dir() else "is not a file"
+        raise GraderNotFound(f"{ref} {what}; give a grader as {FORMS}")
+    return from_openai(_read_text(_read_bytes(path), ref))
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise GraderNotFound(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def _read_text(data: bytes, where: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise GraderNotFound(
-            f"{ref!r} is neither a file nor module:attribute (e.g. graders.py:clinical)"
-        )
-    return from_openai(path.read_text(encoding="utf-8"))
+            f"{where}: not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
+            "save the grader JSON as UTF-8"
+        ) from None
 
 
-def _from_python(module: str, attribute: str) -> GraderBase:
-    if module.endswith(".py"):
-        spec = importlib.util.spec_from_file_location(Path(module).stem, module)
-        if spec is None or spec.loader is None:
-            raise GraderNotFound(f"cannot import {module!r}")
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = mod
-        spec.loader.exec_module(mod)
-    else:
-        mod = importlib.import_module(module)
-    value: Any = getattr(mod, attribute, None)
+def graders_in(module: ModuleType) -> list[str]:
+    """The names of the graders a module defines at its top level, in definition order."""
+    return [name for name, value in vars(module).items() if isinstance(value, GraderBase)]
+
+
+def _import_file(file: str) -> ModuleType:
+    if not Path(file).is_file():
+        raise GraderNotFound(f"{file}: no such file; check the path ({FORMS})")
+    spec = importlib.util.spec_from_file_location(Path(file).stem, file)
+    if spec is None or spec.loader is None:
+        raise GraderNotFound(f"{file}: cannot be imported as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+    except GraderkitError:
+        raise  # an invalid grader built at import time: its own message names it
+    except Exception as exc:
+        raise GraderNotFound(f"{file}: importing it failed: {_where_failed(exc, file)}") from None
+    return module
+
+
+def _import_module(name: str) -> ModuleType:
+    try:
+        return importlib.import_module(name)
+    except GraderkitError:
+        raise
+    except ModuleNotFoundError as exc:
+        if exc.name and name.startswith(exc.name):
+            raise GraderNotFound(
+                f"{name}: no module of that name; for a file give its path ({FORMS})"
+            ) from None
+        raise GraderNotFound(f"{name}: importing it failed: {_where_failed(exc, name)}") from None
+    except Exception as exc:
+        raise GraderNotFound(f"{name}: importing it failed: {_where_failed(exc, name)}") from None
+
+
+def _where_failed(exc: BaseException, origin: str) -> str:
+    """``NameError: name 'x' is not defined (graders.py line 12)``: the innermost frame."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if isinstance(exc, SyntaxError) and exc.lineno is not None:
+        place = f" ({exc.filename or origin} line {exc.lineno})"
+        return f"SyntaxError: {exc.msg}{place}"
+    place = f" ({frames[-1].filename} line {frames[-1].lineno})" if frames else ""
+    return f"{type(exc).__name__}: {exc}{place}"
+
+
+def _attribute(module_name: str, attribute: str) -> GraderBase:
+    is_file = module_name.endswith(".py")
+    module = _import_file(module_name) if is_file else _import_module(module_name)
+    ref = f"{module_name}:{attribute}"
+    value: Any = getattr(module, attribute, None)
+    if isinstance(value, GraderBase):
+        return value
     if isinstance(value, Expression):
-        raise GraderNotFound(
-            f"{module}:{attribute} is a formula; wrap it with graderkit.multi(..., name=...)"
-        )
-    if not isinstance(value, GraderBase):
-        found = type(value).__name__ if value is not None else "nothing"
-        raise GraderNotFound(f"{module}:{attribute} is {found}, not a grader")
-    return value
+        raise GraderNotFound(f"{ref} is a formula; wrap it with graderkit.multi(..., name=...)")
+    names = graders_in(module)
+    listed = f"graders in it: {', '.join(names)}" if names else "it defines no grader"
+    if value is None:
+        close = difflib.get_close_matches(attribute, names, n=1, cutoff=0.5)
+        hint = f"did you mean {module_name}:{close[0]}? " if close else ""
+        raise GraderNotFound(f"{module_name} has no {attribute!r}; {hint}{listed}")
+    raise GraderNotFound(f"{ref} is a {type(value).__name__}, not a grader; {listed}")
 
 
 def read_json_arg(text: str | None, file: str | None, what: str) -> Any:
-    """Parse a JSON argument given inline or as a file; ``None`` when neither is given."""
+    """Parse a JSON argument given inline or as a file; ``None`` when neither is given.
+
+    Raises:
+        DataError: the file cannot be read, or the text is not JSON (the message names the
+            argument).
+    """
+    from graderkit._run.datasets.data_files import DataError, parse_line
+
+    where = f"{what} {file}" if file is not None else what
     if file is not None:
-        text = Path(file).read_text(encoding="utf-8")
+        try:
+            text = _read_text(_read_bytes(Path(file)), where)
+        except GraderNotFound as exc:
+            raise DataError(str(exc)) from None
     if text is None:
         return None
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise GraderNotFound(f"{what} is not valid JSON: {exc}") from None
+        return parse_line(text)
+    except ValueError as exc:
+        raise DataError(f"{where}: {exc}") from None

@@ -8,6 +8,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from graderkit.cli.exit_codes import ExitCode
+from graderkit.cli.grade_gates import gate_failures, max_errors
 from graderkit.cli.grader_references import load_grader
 
 __all__ = ["register"]
@@ -61,6 +63,19 @@ def _register_grade(sub: Any) -> None:
         "--restart", dest="resume", action="store_false", help="empty --out and grade everything"
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--fail-under",
+        type=float,
+        metavar="MEAN",
+        help="exit 6 when the mean reward (over the whole results file) is below MEAN",
+    )
+    p.add_argument(
+        "--max-errors",
+        type=max_errors,
+        metavar="N|FRACTION",
+        help="exit 6 when more rows than this errored: a count (5) or a fraction (0.05, 5%%); "
+        "a run in which every row errored always exits 6",
+    )
     p.set_defaults(handler=grade)
 
 
@@ -115,13 +130,16 @@ def grade(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             again = "run the same command again to resume" if args.out else "nothing kept"
             print(f"\ninterrupted: {again}", file=sys.stderr)
-            return 130
+            return int(ExitCode.INTERRUPTED)
     print(f"{grader.label}: {args.samples} against {args.data}")
     lines = run.lines()
     if not args.out:
         lines = [line for line in lines if not line.startswith("graded")]
     print("\n".join(lines))
-    return 0
+    failures = gate_failures(run.summary, fail_under=args.fail_under, max_errors=args.max_errors)
+    for failure in failures:
+        print(f"error: {failure}", file=sys.stderr)
+    return int(ExitCode.GRADING_FAILED if failures else ExitCode.OK)
 
 
 def check(args: argparse.Namespace) -> int:
@@ -134,4 +152,5 @@ def check(args: argparse.Namespace) -> int:
         runs=args.runs,
     )  # fmt: skip
     print("\n".join(report.lines()))
-    return 1 if report.errors or (args.strict and report.warnings) else 0
+    failed = report.errors or (args.strict and report.warnings)
+    return int(ExitCode.CHECK_FAILED if failed else ExitCode.OK)

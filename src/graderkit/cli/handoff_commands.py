@@ -9,6 +9,7 @@ import sys
 from itertools import islice
 from typing import Any
 
+from graderkit.cli.exit_codes import ExitCode
 from graderkit.cli.grader_references import load_grader, read_json_arg
 
 __all__ = ["ProgressBar", "add_connection_arguments", "engine", "register", "service"]
@@ -184,7 +185,7 @@ def parity_record(args: argparse.Namespace) -> int:
         bar.close()
     print("\n".join(done.lines()))
     print(f"golden: {args.out}")
-    return 1 if done.failed else 0
+    return int(ExitCode.SERVICE if done.failed else ExitCode.OK)
 
 
 def parity_check(args: argparse.Namespace) -> int:
@@ -193,4 +194,4 @@ def parity_check(args: argparse.Namespace) -> int:
 
     result = check(args.golden, tolerance=args.tolerance, include_models=args.include_models)
     print("\n".join(result.lines()))
-    return 0 if result.ok else 1
+    return int(ExitCode.OK if result.ok else ExitCode.CHECK_FAILED)

@@ -8,6 +8,7 @@ import json
 import sys
 from typing import Any
 
+from graderkit.cli.exit_codes import ExitCode, UsageError
 from graderkit.cli.grader_references import load_grader
 
 __all__ = ["register"]
@@ -69,25 +70,21 @@ def migrate(args: argparse.Namespace) -> int:
     """``graderkit evals migrate``: exit 1 when a recorded hosted result disagrees."""
     from graderkit._run.workflow.evals_migration import read_eval, run_eval, write_criteria
 
-    try:
-        definition = read_eval(args.eval)
-        run = run_eval(definition, args.data, validate=not args.no_validate)
-        if args.out:
-            for path in write_criteria(definition, args.out):
-                print(f"wrote {path}", file=sys.stderr)
-        if args.results:
-            with open(args.results, "w", encoding="utf-8") as out:
-                for item in run.output_items():
-                    out.write(json.dumps(item, ensure_ascii=False) + "\n")
-    except OSError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    definition = read_eval(args.eval)
+    run = run_eval(definition, args.data, validate=not args.no_validate)
+    if args.out:
+        for path in write_criteria(definition, args.out):
+            print(f"wrote {path}", file=sys.stderr)
+    if args.results:
+        with open(args.results, "w", encoding="utf-8") as out:
+            for item in run.output_items():
+                out.write(json.dumps(item, ensure_ascii=False) + "\n")
     print(f"eval {definition.name!r}: {len(definition.criteria)} criteria over {args.data}")
     print("\n".join(run.lines()))
     if run.disagreements:
         print(f"{run.disagreements} results differ from the recorded hosted run", file=sys.stderr)
-        return 1
-    return 0
+        return int(ExitCode.CHECK_FAILED)
+    return int(ExitCode.OK)
 
 
 def export_promptfoo(args: argparse.Namespace) -> int:
@@ -108,11 +105,7 @@ def export_promptfoo(args: argparse.Namespace) -> int:
             print(f"wrote {path}", file=sys.stderr)
         return 0
     if export.files:
-        print(
-            "error: this grader needs python files beside the config; pass --out FILE",
-            file=sys.stderr,
-        )
-        return 2
+        raise UsageError("this grader needs python files beside the config; pass --out FILE")
     print(export.to_yaml(), end="")
     return 0
 

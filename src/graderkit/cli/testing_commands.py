@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from graderkit.cli.exit_codes import ExitCode, UsageError
 from graderkit.cli.grader_references import load_grader
 
 __all__ = ["register"]
@@ -75,7 +76,7 @@ def check(args: argparse.Namespace) -> int:
             grader, rows, samples, runner=runner, key=args.key, gold=args.gold, strict=args.strict
         )
     print(json.dumps(report.to_dict(), indent=2) if args.json else report)
-    return 0 if report.ok else 1
+    return int(ExitCode.OK if report.ok else ExitCode.CHECK_FAILED)
 
 
 def _wrong_answers(path: str, key: str) -> dict[str, str]:
@@ -103,8 +104,7 @@ def probe(args: argparse.Namespace) -> int:
         names = [n.strip() for n in args.probes.split(",") if n.strip()]
         unknown = [n for n in names if n not in REWRITES_BY_NAME]
         if unknown:
-            print(f"error: unknown probe(s) {unknown}; known: {', '.join(REWRITES_BY_NAME)}")
-            return 2
+            raise UsageError(f"unknown probe(s) {unknown}; known: {', '.join(REWRITES_BY_NAME)}")
         rewrites = tuple(REWRITES_BY_NAME[n] for n in names)
     wrong = _wrong_answers(args.answers, args.key) if args.answers else None
     with _runner(args) as runner:
@@ -120,4 +120,4 @@ def probe(args: argparse.Namespace) -> int:
             max_items=args.max_items,
         )
     print(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if args.json else report)
-    return 0 if report.ok else 1
+    return int(ExitCode.OK if report.ok else ExitCode.CHECK_FAILED)

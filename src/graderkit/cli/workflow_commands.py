@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from graderkit.cli import handoff_commands as handoff
+from graderkit.cli.exit_codes import ExitCode, UsageError
 from graderkit.cli.grader_references import read_json_arg
 
 __all__ = ["register"]
@@ -107,7 +108,7 @@ def sample(args: argparse.Namespace) -> int:
         bar.close()
     print("\n".join(result.lines()))
     print(f"predictions: {args.out}")
-    return 1 if result.failed else 0
+    return int(ExitCode.SERVICE if result.failed else ExitCode.OK)
 
 
 def report(args: argparse.Namespace) -> int:
@@ -140,8 +141,7 @@ def compare(args: argparse.Namespace) -> int:
 
     labels = tuple(part.strip() for part in args.labels.split(","))
     if len(labels) != 2 or not all(labels):
-        print("error: --labels takes two names, e.g. base,fine-tuned", file=sys.stderr)
-        return 2
+        raise UsageError("--labels takes two names, e.g. base,fine-tuned")
     comparison = compare_results(
         args.a,
         args.b,

@@ -76,7 +76,7 @@ def decode_line(text: str, key: str) -> dict[str, Any]:
     """
     try:
         row = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise LineError(f"not valid JSON ({exc})") from None
     if not isinstance(row, dict):
         raise LineError("not a JSON object")

@@ -28,8 +28,9 @@ from typing import Any, Protocol
 from graderkit._core.grading.local_grading import passed_for
 from graderkit._core.results.batch_result import BatchResult
 from graderkit._core.results.grade_result import GradeResult
+from graderkit.errors import DETAILS_KEYS
 
-__all__ = ["Priced", "Summary", "SummaryBuilder", "summarize"]
+__all__ = ["Priced", "Summary", "SummaryBuilder", "one_line", "summarize"]
 
 
 class Priced(Protocol):
@@ -56,6 +57,8 @@ class Summary:
         maximum: highest reward.
         errored: samples with at least one error flag.
         error_counts: flag -> samples raising it.
+        error_details: flag -> the first details text met for it, on one line (the last line
+            of a traceback, which names the exception).
         sub_means: a multi's child key -> mean child reward.
         passed: samples that passed, when the grader has a pass rule, else ``None``.
         run_means: run number -> mean reward of that run.
@@ -80,6 +83,7 @@ class Summary:
     maximum: float
     errored: int
     error_counts: dict[str, int] = field(default_factory=dict)
+    error_details: dict[str, str] = field(default_factory=dict)
     sub_means: dict[str, float] = field(default_factory=dict)
     passed: int | None = None
     run_means: dict[int, float] = field(default_factory=dict)
@@ -102,7 +106,9 @@ class Summary:
             means = " ".join(f"{r}:{m:.4f}" for r, m in sorted(self.run_means.items()))
             out.append(f"runs      {len(self.run_means)} (mean per run {means})")
             out.append(f"run std   {self.run_std:.4f}")
-        out += [f"  {flag:<40} {n}" for flag, n in sorted(self.error_counts.items())]
+        for flag, n in sorted(self.error_counts.items()):
+            detail = self.error_details.get(flag)
+            out.append(f"  {flag:<40} {n}" + (f"  first: {detail}" if detail else ""))
         out += [f"  sub {key:<36} {mean:.4f}" for key, mean in self.sub_means.items()]
         for model, usage in self.tokens.items():
             out.append(
@@ -156,6 +162,7 @@ class SummaryBuilder:
         self._low, self._high = math.inf, -math.inf
         self._errored = self._passed = self._with_rule = 0
         self._flags: Counter[str] = Counter()
+        self._details: dict[str, str] = {}
         self._subs: dict[str, list[float]] = {}
         self._runs: dict[int, list[float]] = {}
         self._tokens: dict[str, dict[str, int]] = {}
@@ -203,7 +210,7 @@ class SummaryBuilder:
     def add_row(self, row: Mapping[str, Any]) -> None:
         """Add one results-file line (the ``graders/run`` shape plus ``run`` and ``passed``)."""
         errors = (row.get("metadata") or {}).get("errors") or {}
-        raised = {k: None for k, v in errors.items() if v is True}
+        raised = {k: errors.get(DETAILS_KEYS.get(k, "")) for k, v in errors.items() if v is True}
         passed = row.get("passed")
         self.add_values(
             float(row["reward"]), int(row.get("run") or 0), errors=raised,
@@ -217,7 +224,7 @@ class SummaryBuilder:
         reward: float,
         run: int = 0,
         *,
-        errors: Collection[str] = (),
+        errors: Collection[str] | Mapping[str, Any] = (),
         sub_rewards: Mapping[str, float] | None = None,
         passed: bool | None = None,
         usage: Mapping[str, Mapping[str, int]] | None = None,
@@ -227,7 +234,7 @@ class SummaryBuilder:
         Args:
             reward: the reward.
             run: the run number.
-            errors: the raised error flags.
+            errors: the raised error flags (a mapping: flag -> its details text).
             sub_rewards: a multi's child rewards.
             passed: whether it passed the pass rule (``None``: no rule).
             usage: judge model -> token counts; integer counts are summed per name.
@@ -252,6 +259,8 @@ class SummaryBuilder:
         if errors:
             self._errored += 1
             self._flags.update(list(errors))  # the flags: a mapping would add its values
+            if isinstance(errors, Mapping):
+                self._first_details(errors)
         for key, value in subs.items():
             sub = self._subs.setdefault(key, [0.0, 0.0])
             sub[0] += 1
@@ -264,6 +273,11 @@ class SummaryBuilder:
             for name, value in counts.items():
                 if isinstance(value, int):
                     total[name] = total.get(name, 0) + value
+
+    def _first_details(self, errors: Mapping[str, Any]) -> None:
+        for flag, details in errors.items():
+            if flag not in self._details and isinstance(details, str) and details.strip():
+                self._details[flag] = one_line(details)
 
     def build(self, price_for: PriceFor | None = None) -> Summary:
         """The summary of everything added so far; ``price_for`` turns tokens into dollars."""
@@ -282,6 +296,7 @@ class SummaryBuilder:
             maximum=self._high if n else 0.0,
             errored=self._errored,
             error_counts=dict(self._flags),
+            error_details=dict(self._details),
             sub_means={k: s / c for k, (c, s) in self._subs.items()},
             passed=self._passed if self._with_rule else None,
             run_means=run_means,
@@ -289,6 +304,23 @@ class SummaryBuilder:
             tokens={m: dict(t) for m, t in self._tokens.items()},
             cost=_cost(self._tokens, price_for),
         )
+
+
+def one_line(details: str, width: int = 160) -> str:
+    """An error's details on one line: a traceback's last line (the exception), else the
+    first line; cut to ``width`` characters.
+
+    Examples:
+        >>> one_line("Traceback (most recent call last):\\n  File 'g.py', line 2\\nKeyError: 'a'")
+        "KeyError: 'a'"
+        >>> one_line("clinical: Traceback (most recent call last):\\n  ...\\nKeyError: 'a'")
+        "clinical: KeyError: 'a'"
+    """
+    lines = [line.strip() for line in details.strip().splitlines() if line.strip()]
+    head = (lines or [""])[0]
+    prefix, marker, _ = head.partition("Traceback (most recent call last):")
+    text = prefix + lines[-1] if marker and len(lines) > 1 else head
+    return text if len(text) <= width else text[: width - 3] + "..."
 
 
 def _cost(tokens: Mapping[str, Mapping[str, int]], price_for: PriceFor | None) -> float | None:

@@ -25,6 +25,7 @@ Examples:
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, Literal, NamedTuple
@@ -33,6 +34,7 @@ from graderkit._core.datasets.dataset_check import DatasetChecker, DatasetReport
 from graderkit._core.datasets.runs import RunNumbers
 from graderkit._core.graders.models import GraderBase
 from graderkit._core.templating.sample import SAMPLE_KEYS
+from graderkit._run.datasets.file_errors import os_reason
 from graderkit.errors import GraderkitError
 
 __all__ = [
@@ -45,6 +47,7 @@ __all__ = [
     "load_items",
     "numbered_rows",
     "pair_predictions",
+    "parse_line",
     "read_jsonl",
     "sample_of",
 ]
@@ -69,33 +72,81 @@ class DataError(GraderkitError, ValueError):
     """
 
 
-def _open(path: str | Path, mode: str = "r") -> IO[Any]:
+def _open(path: str | Path, mode: str = "rb") -> IO[bytes]:
     """Open a data file; a missing or unreadable file is a `DataError` naming it."""
+    if Path(path).is_dir():
+        raise DataError(f"{path}: is a directory; give a JSONL file (one JSON object per line)")
     try:
-        return open(path, mode, encoding=None if "b" in mode else "utf-8")
+        return open(path, mode)
     except OSError as exc:
-        raise DataError(f"{path}: {exc.strerror or exc}") from None
+        raise DataError(f"{path}: cannot read: {os_reason(exc)}") from None
+
+
+def _raw_lines(path: str | Path) -> Iterator[tuple[int, bytes]]:
+    """``(line number, bytes)`` of each non-blank line."""
+    with _open(path) as handle:
+        for number, raw in enumerate(handle, 1):
+            if raw.strip():
+                yield number, raw
+
+
+def parse_line(raw: bytes | str) -> Any:
+    """One JSONL line's value (bytes are decoded as UTF-8, a leading byte order mark dropped).
+
+    Raises:
+        ValueError: with a short reason for a line that is not UTF-8, not JSON, or JSON that
+            Python cannot hold (nested deeper than the interpreter's recursion limit, an
+            integer of more than 4,300 digits).
+
+    Examples:
+        >>> parse_line(b'{"id": 1}')
+        {'id': 1}
+        >>> parse_line(b"\\xff{}")
+        Traceback (most recent call last):
+        ValueError: not UTF-8 text (byte 0xff at column 1); save the file as UTF-8
+        >>> parse_line("[" * 100_000)
+        Traceback (most recent call last):
+        ValueError: nested too deeply (more than ... levels of [ and {)
+    """
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8").removeprefix("\ufeff")
+        except UnicodeDecodeError as exc:
+            raise ValueError(
+                f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}); "
+                "save the file as UTF-8"
+            ) from None
+    return _loads(raw)
+
+
+def _loads(line: str) -> Any:
+    try:
+        return json.loads(line)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"not valid JSON ({exc.msg})") from None
+    except RecursionError:
+        limit = sys.getrecursionlimit()
+        raise ValueError(f"nested too deeply (more than {limit} levels of [ and {{)") from None
+    except ValueError as exc:  # the int digits limit (CVE-2020-10735)
+        reason = str(exc).split(";")[0].split(": ")[-1]
+        raise ValueError(f"a number too long to read ({reason}); write it as a string") from None
 
 
 def numbered_rows(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """Yield ``(line number, object)`` for each non-blank line (line numbers start at 1).
 
     Raises:
-        DataError: for a line that is not a JSON object (the message names file and line).
+        DataError: for a line that is not a JSON object, or not UTF-8 (the message names file
+            and line).
     """
-    with _open(path) as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise DataError(f"{path}:{number}: not valid JSON ({exc.msg})") from None
-            if not isinstance(row, dict):
-                raise DataError(
-                    f"{path}:{number}: expected a JSON object, got {type(row).__name__}"
-                )
-            yield number, row
+    for number, line in _raw_lines(path):
+        try:
+            row = parse_line(line)
+        except ValueError as exc:
+            raise DataError(f"{path}:{number}: {exc}") from None
+        if not isinstance(row, dict):
+            raise DataError(f"{path}:{number}: expected a JSON object, got {type(row).__name__}")
+        yield number, row
 
 
 def read_jsonl(path: str | Path) -> Iterator[dict[str, Any]]:
@@ -340,16 +391,13 @@ def _lenient(
     if not isinstance(source, (str, Path)):
         yield from enumerate(source, 1)
         return
-    with _open(source) as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                checker.bad_line(file, number, f"not valid JSON ({exc.msg})")
-                continue
-            if isinstance(row, dict):
-                yield number, row
-            else:
-                checker.bad_line(file, number, f"a JSON {type(row).__name__}, not an object")
+    for number, line in _raw_lines(source):
+        try:
+            row = parse_line(line)
+        except ValueError as exc:
+            checker.bad_line(file, number, str(exc))
+            continue
+        if isinstance(row, dict):
+            yield number, row
+        else:
+            checker.bad_line(file, number, f"a JSON {type(row).__name__}, not an object")

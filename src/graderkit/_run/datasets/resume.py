@@ -9,7 +9,9 @@ The rules that make ``kill -9`` at any moment safe:
    that sample is graded again.
 3. Finished samples are identified by ``(id, run)`` read from each line, never by line count
    or position, so lines written out of order by concurrent workers resume correctly.
-4. A line that is complete but not a result of this grader (corrupt, another grader's, or a
+4. One writer at a time: the file is locked (``fcntl.flock``) before it is read or emptied,
+   and a second run on the same file refuses at once instead of appending duplicates.
+5. A line that is complete but not a result of this grader (corrupt, another grader's, or a
    repeated ``(id, run)``) stops the run with an error naming the line: graderkit never
    guesses; ``--restart`` (``resume=False``) starts the file over.
 
@@ -21,6 +23,7 @@ Examples:
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 from typing import IO, Any
@@ -29,6 +32,12 @@ from graderkit._core.graders.models import GraderBase
 from graderkit._core.results.result_lines import LineError, decode_line, line_key
 from graderkit._core.results.summary_builder import SummaryBuilder
 from graderkit._run.datasets.data_files import DataError
+from graderkit._run.datasets.file_errors import (
+    OutputError,
+    is_regular,
+    lock_for_writing,
+    output_error,
+)
 
 __all__ = ["KeySet", "ResultsFile"]
 
@@ -97,10 +106,36 @@ class ResultsFile:
         self.done = KeySet()
         self.summary = SummaryBuilder()
         self.torn = False
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        if resume and self.path.exists():
-            self._scan()
-        self._handle: IO[bytes] | None = open(self.path, "ab" if resume else "wb")  # noqa: SIM115
+        self._handle: IO[bytes] | None = self._open_locked()
+        try:
+            if is_regular(self.path):  # a device such as /dev/null is only written to
+                if resume:
+                    self._scan()
+                else:
+                    self._handle.truncate(0)
+        except BaseException:
+            self.close(sync=False)
+            raise
+
+    def _open_locked(self) -> IO[bytes]:
+        """Open for appending (nothing is emptied before the lock is held), then lock."""
+        if self.path.is_dir():
+            raise OutputError(
+                f"{self.path}: is a directory; give a results file path such as "
+                f"{self.path / 'results.jsonl'}",
+                str(self.path),
+            )
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(self.path, "ab")  # noqa: SIM115 - closed by close()
+        except OSError as exc:
+            raise output_error(self.path, exc) from None
+        try:
+            lock_for_writing(handle, self.path)
+        except BaseException:
+            handle.close()
+            raise
+        return handle
 
     def _scan(self) -> None:
         good_end = 0
@@ -145,16 +180,25 @@ class ResultsFile:
         """Append whole lines and flush them to the operating system."""
         if self._handle is None:
             raise ValueError(f"{self.path} is closed")
-        self._handle.write(text.encode("utf-8"))
-        self._handle.flush()
+        try:
+            self._handle.write(text.encode("utf-8"))
+            self._handle.flush()
+        except OSError as exc:
+            raise output_error(self.path, exc) from None
 
     def close(self, *, sync: bool = True) -> None:
         """Close the file, first asking the disk to keep it (``fsync``) when ``sync``."""
         handle, self._handle = self._handle, None
-        if handle is not None:
-            if sync:
+        if handle is None:
+            return
+        try:
+            if sync and is_regular(self.path):
                 os.fsync(handle.fileno())
-            handle.close()
+        except OSError as exc:
+            raise output_error(self.path, exc) from None
+        finally:
+            with contextlib.suppress(OSError):  # what matters was raised by write or fsync
+                handle.close()
 
     def __enter__(self) -> ResultsFile:
         return self
