@@ -134,13 +134,33 @@ def test_plain_datasets_skip_the_rft_rules() -> None:
     assert not check_rows(exact, [{"id": "a", "answer": "x"}]).ok
 
 
-def test_python_graders_keys_are_warnings() -> None:
+def test_python_graders_keys_missing_in_some_rows_are_warnings() -> None:
     source = "def grade(sample, item):\n    return float(item['gold'] == sample['output_text'])\n"
     g = gk.python_grader(source, name="py")
-    report = check_rows(g, [_row(USER, gold="x"), _row(USER)])
+    report = check_rows(g, [_row(USER, gold="x"), _row(USER), _row(USER, gold="y")])
     assert _codes(report) == [("warning", "python_item_key", 1)]
-    assert report.problems[0].message == "python 'py' reads item['gold'] (line 2 of its source)"
+    assert report.problems[0].message == (
+        "python 'py' reads item['gold'] (line 2 of its source), missing in 1 of 3 rows"
+    )
+    assert report.problems[0].where == ("line 2",)
     assert report.ok
+
+
+def test_a_python_key_missing_in_every_row_is_an_error() -> None:
+    source = "def grade(sample, item):\n    return float(item['gold'] == sample['output_text'])\n"
+    g = gk.python_grader(source, name="py")
+    report = check_rows(g, [_row(USER, other="a"), _row(USER, other="b")])
+    assert _codes(report) == [("error", "python_item_key", 2)]
+    assert "missing in 2 of 2 rows; every row would fail" in report.problems[0].message
+    assert not report.ok
+
+
+def test_a_sample_field_the_service_never_fills_is_an_error() -> None:
+    with pytest.warns(gk.GraderkitWarning, match=r"did you mean \{\{ sample.output_text \}\}"):
+        g = gk.string_check("{{ sample.output }}", "x", name="s")
+    report = check_rows(g, [_row(USER)], [{"output_text": "x"}], rft=False)
+    assert _codes(report) == [("error", "unknown_sample_field", 1)]
+    assert "reads {{ sample.output }}, a field no service sample has" in report.problems[0].message
 
 
 def test_python_item_keys_ignore_guarded_and_dynamic_reads() -> None:

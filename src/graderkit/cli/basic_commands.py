@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from typing import Any
 
+from graderkit._core.graders.item_keys import python_reads
+from graderkit._core.graders.sample_fields import unknown_sample_fields
 from graderkit._core.graders.wire import TARGETS, check_target, to_json
-from graderkit.cli.exit_codes import UsageError
+from graderkit.cli.exit_codes import ExitCode, UsageError
 from graderkit.cli.grader_references import load_grader, read_json_arg
 
 __all__ = ["register"]
@@ -38,14 +41,25 @@ def register(sub: Any) -> None:
 
 
 def validate(args: argparse.Namespace) -> int:
-    """``graderkit validate``."""
-    grader = load_grader(args.grader)
+    """``graderkit validate``: exit 3 when the grader is invalid or reads a sample field the
+    service never fills."""
+    grader = load_grader(args.grader, sample_field_warnings=False)
     check_target(grader, args.target)
-    variables = ", ".join(v.text for v in grader.variables()) or "none"
+    problems = unknown_sample_fields(grader)
+    for problem in problems:
+        print(f"error: {problem}", file=sys.stderr)
+    if problems:
+        return int(ExitCode.BAD_GRADER)
+    read = [v.text for v in grader.variables()]
+    read += [
+        f"item[{key!r}] ({label}, source line {line})" for label, key, line in python_reads(grader)
+    ]
     children = getattr(grader, "graders", None)
     extra = f", {len(children)} sub-graders" if children else ""
-    print(f"ok: {grader.label} is valid for {args.target}{extra}; variables: {variables}")
-    return 0
+    print(
+        f"ok: {grader.label} is valid for {args.target}{extra}; reads: {', '.join(read) or 'nothing'}"
+    )
+    return int(ExitCode.OK)
 
 
 def compile_(args: argparse.Namespace) -> int:

@@ -13,12 +13,14 @@ import importlib
 import importlib.util
 import sys
 import traceback
+import warnings
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from graderkit._core.formula.arithmetic import Expression
 from graderkit._core.graders.models import GraderBase
+from graderkit._core.graders.sample_fields import SampleFieldWarning
 from graderkit._core.graders.wire import from_openai
 from graderkit.errors import GraderkitError
 
@@ -39,8 +41,11 @@ class GraderNotFound(GraderkitError):
     """
 
 
-def load_grader(ref: str) -> GraderBase:
+def load_grader(ref: str, *, sample_field_warnings: bool = True) -> GraderBase:
     """Load ``grader.json``, ``-`` (JSON on stdin), ``pkg.module:name`` or ``file.py:name``.
+
+    ``sample_field_warnings=False`` silences the warning about ``{{ sample.x }}`` fields the
+    service never fills (for commands that report them as errors instead).
 
     Raises:
         GraderNotFound: the reference points at no grader (the message says why and lists the
@@ -53,6 +58,10 @@ def load_grader(ref: str) -> GraderBase:
         >>> load_grader("examples/clinical/graders.py:exact").label
         "string_check 'exact'"
     """
+    if not sample_field_warnings:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SampleFieldWarning)
+            return load_grader(ref)
     if ref == "-":
         return from_openai(_read_text(sys.stdin.buffer.read(), "'-' (stdin)"))
     path = Path(ref)

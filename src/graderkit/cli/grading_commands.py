@@ -146,7 +146,7 @@ def check(args: argparse.Namespace) -> int:
     """``graderkit data check``."""
     from graderkit._run.datasets.data_files import check_dataset
 
-    grader = load_grader(args.grader) if args.grader else None
+    grader = load_grader(args.grader, sample_field_warnings=False) if args.grader else None
     report = check_dataset(
         grader, args.data, args.samples, key=args.key, split=args.split, rft=args.rft,
         runs=args.runs,

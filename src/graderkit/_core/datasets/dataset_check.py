@@ -5,8 +5,12 @@ Pure: rows go in (as parsed JSON objects with their line numbers), a
 
 * **The grader's variables**: every ``{{ item.x }}`` the grader reads resolves in every row
   (the report lists the rows and the keys that miss); keys a python grader reads as
-  ``item["x"]`` are present (a warning: the code may guard them); every ``{{ sample.x }}``
-  resolves in every prediction (a warning: a sample may legitimately lack ``output_json``).
+  ``item["x"]`` are present ("missing in N of M rows": a warning, as the code may guard them,
+  but an error when no row has the key, since every row would then fail); no
+  ``{{ sample.x }}`` names a field the service never fills (an error, see
+  [`service_sample_fields`][graderkit._core.graders.sample_fields.service_sample_fields]); every
+  ``{{ sample.x }}`` resolves in every prediction (a warning: a sample may legitimately lack
+  ``output_json``).
 * **The RFT format** (Part B 8.1, [DOC] unless marked): ``messages`` is required, a non-empty
   list; roles are ``developer``, ``user``, ``assistant`` or ``tool`` (no ``system``); content is
   text or images (no audio, no files); ``tools``, when present, is a list of function tools
@@ -45,6 +49,7 @@ from typing import Any, Literal
 from graderkit._core.datasets.rft_format import SPLIT_LIMITS, Level, rft_problems
 from graderkit._core.datasets.runs import RunNumbers
 from graderkit._core.graders.item_keys import python_reads
+from graderkit._core.graders.sample_fields import service_sample_fields, unknown_sample_fields
 from graderkit._core.graders.models import GraderBase
 from graderkit._core.templating.sample import to_sample
 from graderkit._core.templating.template import MissingVariable, Variable, resolve
@@ -156,6 +161,12 @@ class _Tally:
         if where is not None and len(group[1]) < LISTED:
             group[1].append(where)
 
+    def add_group(
+        self, level: Level, code: str, message: str, where: list[str], count: int
+    ) -> None:
+        """Record a problem already counted (``where``: its first rows)."""
+        self.groups[(level, code, message)] = [count, where[:LISTED]]
+
     def problems(self) -> tuple[Problem, ...]:
         found = [
             Problem(level, code, message, tuple(where), count)
@@ -189,9 +200,17 @@ class DatasetChecker:
         self.grader, self.key, self.split, self.rft = grader, key, split, rft
         variables = grader.variables() if grader is not None else ()
         self._item_vars = [v for v in variables if v.namespace == "item"]
-        self._sample_vars = [v for v in variables if v.namespace == "sample"]
-        self._python_keys = list(python_reads(grader)) if grader is not None else []
         self._tally = _Tally()
+        unknown = unknown_sample_fields(grader) if grader is not None else []
+        for message in unknown:
+            self._tally.add("error", "unknown_sample_field", message, None)
+        fields = service_sample_fields()
+        self._sample_vars = [
+            v for v in variables if v.namespace == "sample" and v.path and v.path[0] in fields
+        ]
+        self._python_keys = list(python_reads(grader)) if grader is not None else []
+        self._python_missing: dict[tuple[str, str, int], list[str]] = {}
+        self._python_missing_count: dict[tuple[str, str, int], int] = {}
         self._ids: dict[str, int] = {}
         self._fingerprints: dict[bytes, int] = {}
         self._without_key: list[str] = []
@@ -211,10 +230,12 @@ class DatasetChecker:
         self._check_key(line, row, where)
         for variable in self._item_vars:
             self._check_variable(variable, {}, row, where, "error")
-        for label, name, source_line in self._python_keys:
-            if name not in row:
-                message = f"{label} reads item[{name!r}] (line {source_line} of its source)"
-                self._tally.add("warning", "python_item_key", message, where)
+        for read in self._python_keys:
+            if read[1] not in row:
+                self._python_missing_count[read] = self._python_missing_count.get(read, 0) + 1
+                first = self._python_missing.setdefault(read, [])
+                if len(first) < LISTED:
+                    first.append(where)
         if self.rft:
             for level, code, message in rft_problems(row):
                 self._tally.add(level, code, message, where)
@@ -323,8 +344,23 @@ class DatasetChecker:
 
     # ---- the report -------------------------------------------------------------------------
 
+    def _python_key_problems(self) -> None:
+        for read, count in self._python_missing_count.items():
+            label, name, source_line = read
+            every = count == self._items
+            message = (
+                f"{label} reads item[{name!r}] (line {source_line} of its source), missing in "
+                f"{count} of {_plural(self._items, 'row')}"
+                + ("; every row would fail: add the key or fix the grader" if every else "")
+            )
+            level: Level = "error" if every else "warning"
+            self._tally.add_group(
+                level, "python_item_key", message, self._python_missing[read], count
+            )
+
     def report(self) -> DatasetReport:
         """Everything found so far."""
+        self._python_key_problems()
         tally = self._tally
         if self._without_key and (self._ids or self._by_key):
             level: Level = "error" if self._by_key else "warning"

@@ -22,6 +22,7 @@ from graderkit._core.graders.models import (
     TextSimilarityGrader,
 )
 from graderkit._core.graders.problems import build_model
+from graderkit._core.graders.sample_fields import warn_about_sample_fields
 from graderkit.errors import GraderkitWarning, InvalidGrader
 
 __all__ = ["endpoint", "label_model", "multi", "score_model", "string_check", "text_similarity"]
@@ -41,7 +42,9 @@ def _build(cls: type[G], kind: str, name: object, fields: dict[str, Any]) -> G:
     if not isinstance(name, str) or not name.strip():
         raise InvalidGrader(label, "name", name, "must be a non-empty string naming the grader")
     data = {k: v for k, v in fields.items() if v is not None}
-    return build_model(cls, {"name": name, **data}, label=label)
+    grader = build_model(cls, {"name": name, **data}, label=label)
+    warn_about_sample_fields(grader, stacklevel=3)
+    return grader
 
 
 def string_check(

@@ -18,6 +18,7 @@ from typing import Any, Literal
 from graderkit._core.graders.factories import warn_about_model_grader, warn_about_multi
 from graderkit._core.graders.json_text import check_shape, read_json
 from graderkit._core.graders.messages import evals_only_roles
+from graderkit._core.graders.sample_fields import warn_about_sample_fields
 from graderkit._core.graders.models import (
     KINDS,
     EndpointGrader,
@@ -124,6 +125,7 @@ def _warn(grader: GraderBase) -> None:
             _warn(child)
     elif isinstance(grader, (ScoreModelGrader, LabelModelGrader)):
         warn_about_model_grader(grader)
+    warn_about_sample_fields(grader, stacklevel=4)
 
 
 def _label(data: Mapping[str, Any]) -> str:
