@@ -309,7 +309,7 @@ def test_the_command_refuses_an_out_of_range_value(capsys: pytest.CaptureFixture
     code = main(["job", "examples/clinical/graders.py:exact", "--training-file", "file-t",
                  "--eval-samples", "11", "--target", "azure", "--validation-file", "file-v",
                  "--dry-run"])  # fmt: skip
-    assert code == 1 and "eval_samples=11" in capsys.readouterr().err
+    assert code == 2 and "eval_samples=11" in capsys.readouterr().err
 
 
 def test_the_command_submits(capsys: pytest.CaptureFixture[str]) -> None:

@@ -79,6 +79,7 @@ def _by_name() -> dict[str, ExitCode]:
         "ServiceError": ExitCode.SERVICE,
         "MissingCredentials": ExitCode.SERVICE,
         "EmbeddingError": ExitCode.SERVICE,
+        "DatasetNotReady": ExitCode.BAD_DATA,
         "JobError": ExitCode.USAGE,
         "SamplingError": ExitCode.USAGE,
         "UsageError": ExitCode.USAGE,

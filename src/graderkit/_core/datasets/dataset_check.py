@@ -49,8 +49,8 @@ from typing import Any, Literal
 from graderkit._core.datasets.rft_format import SPLIT_LIMITS, Level, rft_problems
 from graderkit._core.datasets.runs import RunNumbers
 from graderkit._core.graders.item_keys import python_reads
-from graderkit._core.graders.sample_fields import service_sample_fields, unknown_sample_fields
 from graderkit._core.graders.models import GraderBase
+from graderkit._core.graders.sample_fields import service_sample_fields, unknown_sample_fields
 from graderkit._core.templating.sample import to_sample
 from graderkit._core.templating.template import MissingVariable, Variable, resolve
 

@@ -30,6 +30,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from graderkit._core.datasets.json_text import parse_json
 from graderkit._core.graders.models import (
     EndpointGrader,
     GraderBase,
@@ -203,9 +204,9 @@ def load_eval(data: Mapping[str, Any] | str | bytes) -> EvalDefinition:
     """
     if isinstance(data, (str, bytes)):
         try:
-            data = json.loads(data)
-        except json.JSONDecodeError as exc:
-            raise InvalidGrader("eval", "", _NO_VALUE, f"is not valid JSON: {exc.msg}") from None
+            data = parse_json(data)
+        except ValueError as exc:
+            raise InvalidGrader("eval", "", _NO_VALUE, f"is {exc}") from None
     if not isinstance(data, Mapping):
         raise InvalidGrader("eval", "", data, "must be a JSON object with testing_criteria")
     name = str(data.get("name") or data.get("id") or "eval")

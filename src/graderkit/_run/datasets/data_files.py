@@ -24,13 +24,12 @@ Examples:
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, Literal, NamedTuple
 
 from graderkit._core.datasets.dataset_check import DatasetChecker, DatasetReport, Split
+from graderkit._core.datasets.json_text import parse_json
 from graderkit._core.datasets.runs import RunNumbers
 from graderkit._core.graders.models import GraderBase
 from graderkit._core.templating.sample import SAMPLE_KEYS
@@ -91,45 +90,17 @@ def _raw_lines(path: str | Path) -> Iterator[tuple[int, bytes]]:
 
 
 def parse_line(raw: bytes | str) -> Any:
-    """One JSONL line's value (bytes are decoded as UTF-8, a leading byte order mark dropped).
+    """One JSONL line's value; see [`parse_json`][graderkit._core.datasets.json_text.parse_json].
 
     Raises:
         ValueError: with a short reason for a line that is not UTF-8, not JSON, or JSON that
-            Python cannot hold (nested deeper than the interpreter's recursion limit, an
-            integer of more than 4,300 digits).
+            Python cannot hold (too deep, an integer of more than 4,300 digits).
 
     Examples:
         >>> parse_line(b'{"id": 1}')
         {'id': 1}
-        >>> parse_line(b"\\xff{}")
-        Traceback (most recent call last):
-        ValueError: not UTF-8 text (byte 0xff at column 1); save the file as UTF-8
-        >>> parse_line("[" * 100_000)
-        Traceback (most recent call last):
-        ValueError: nested too deeply (more than ... levels of [ and {)
     """
-    if isinstance(raw, bytes):
-        try:
-            raw = raw.decode("utf-8").removeprefix("\ufeff")
-        except UnicodeDecodeError as exc:
-            raise ValueError(
-                f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at column {exc.start + 1}); "
-                "save the file as UTF-8"
-            ) from None
-    return _loads(raw)
-
-
-def _loads(line: str) -> Any:
-    try:
-        return json.loads(line)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not valid JSON ({exc.msg})") from None
-    except RecursionError:
-        limit = sys.getrecursionlimit()
-        raise ValueError(f"nested too deeply (more than {limit} levels of [ and {{)") from None
-    except ValueError as exc:  # the int digits limit (CVE-2020-10735)
-        reason = str(exc).split(";")[0].split(": ")[-1]
-        raise ValueError(f"a number too long to read ({reason}); write it as a string") from None
+    return parse_json(raw)
 
 
 def numbered_rows(path: str | Path) -> Iterator[tuple[int, dict[str, Any]]]:

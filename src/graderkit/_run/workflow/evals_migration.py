@@ -43,6 +43,7 @@ from graderkit._core.workflow.evals_rules import (
 )
 from graderkit._run.datasets.data_files import DataError, read_jsonl
 from graderkit._run.runner import Runner
+from graderkit.errors import _NO_VALUE, InvalidGrader
 
 __all__ = ["EvalRun", "criteria_module", "read_eval", "run_eval", "write_criteria"]
 
@@ -122,8 +123,26 @@ def read_eval(source: EvalSource) -> EvalDefinition:
     if isinstance(source, Path) or (
         isinstance(source, str) and not source.lstrip().startswith("{")
     ):
-        return load_eval(Path(source).read_text(encoding="utf-8"))
+        return load_eval(_eval_text(Path(source)))
     return load_eval(source)
+
+
+def _eval_text(path: Path) -> str:
+    """The text of an exported eval file; unreadable or non-UTF-8 files name themselves."""
+    from graderkit._run.datasets.file_errors import os_reason
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InvalidGrader(
+            "eval", "", _NO_VALUE, f"{path}: cannot read: {os_reason(exc)}"
+        ) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidGrader(
+            "eval", "", _NO_VALUE, f"{path}: not UTF-8 text (at byte {exc.start}); save it as UTF-8"
+        ) from None
 
 
 def run_eval(

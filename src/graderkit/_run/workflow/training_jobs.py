@@ -68,6 +68,10 @@ class JobError(GraderkitError, ValueError):
     """The job cannot be built as asked (a hyperparameter out of range, a bad file...)."""
 
 
+class DatasetNotReady(JobError):
+    """A local training or validation file has errors (``graderkit data check`` lists them)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """What one hyperparameter accepts besides ``"auto"``."""
@@ -250,7 +254,8 @@ def file_reference(
     every ``{{item.x}}`` it reads present in every row.
 
     Raises:
-        JobError: when ``ref`` is neither, or the file has errors (the message lists them).
+        JobError: when ``ref`` is neither a file nor a file id.
+        DatasetNotReady: when the file has errors (the message names them).
     """
     from graderkit._run.datasets.data_files import check_dataset
 
@@ -260,8 +265,11 @@ def file_reference(
             grader, path, split="train" if role == "training_file" else "validation"
         )
         if not report.ok:
-            problems = "\n".join(f"  {line}" for line in report.lines())
-            raise JobError(f"{role} {ref} is not ready for training:\n{problems}")
+            problems = "; ".join(p.message for p in report.errors)
+            raise DatasetNotReady(
+                f"{role} {ref} is not ready for training ({len(report.errors)} errors: "
+                f"{problems}); graderkit data check lists the rows"
+            )
         return path
     if _FILE_ID.match(ref):
         return ref
