@@ -14,7 +14,9 @@ from graderkit.cli import build_parser
 OUT = Path(__file__).resolve().parent.parent / "docs" / "cli.md"
 
 
-def _subcommands(parser: argparse.ArgumentParser, prefix: str) -> list[tuple[str, argparse.ArgumentParser]]:
+def _subcommands(
+    parser: argparse.ArgumentParser, prefix: str
+) -> list[tuple[str, argparse.ArgumentParser]]:
     found: list[tuple[str, argparse.ArgumentParser]] = []
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
@@ -27,12 +29,17 @@ def _subcommands(parser: argparse.ArgumentParser, prefix: str) -> list[tuple[str
 
 def render() -> str:
     parser = build_parser()
-    parser.formatter_class = lambda prog: argparse.HelpFormatter(prog, width=100)
+    parser.formatter_class = lambda prog: argparse.RawDescriptionHelpFormatter(prog, width=100)
     lines = [
         "# Command line reference",
         "",
         "Generated from the real parser by `python scripts/gen_cli_docs.py`; a test fails when",
         "this page and the CLI disagree.",
+        "",
+        "Every command exits with one of the codes listed at the end of `graderkit --help`",
+        "(`graderkit.cli.exit_codes.ExitCode`). A mistake in the input never prints a traceback:",
+        "one line, `error: <file[:line]>: <problem>; <fix>`, on stderr. Code 70 means a bug in",
+        "graderkit: its traceback is printed, with a request to report it.",
         "",
         "```text",
         parser.format_help().rstrip(),

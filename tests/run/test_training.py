@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 import graderkit as gk
+from graderkit._run.datasets.data_files import DataError
 from graderkit._run.judge.retry import RetryPolicy
 from graderkit._run.workflow.service_calls import ServiceClient, ServiceError
 from graderkit._run.workflow.training_jobs import (
@@ -169,6 +170,8 @@ def test_file_references(tmp_path: Path) -> None:
     assert file_reference(str(ITEMS), grader=clinical) == ITEMS
     assert file_reference("file-Abc_123") == "file-Abc_123"
     with pytest.raises(JobError, match="neither a local file"):
+        file_reference("ftjob-abc")
+    with pytest.raises(DataError, match=r"missing\.jsonl: no such file"):
         file_reference("missing.jsonl")
     rows = tmp_path / "rows.jsonl"
     rows.write_text(json.dumps({"messages": []}) + "\n")

@@ -50,8 +50,7 @@ MEANINGS: dict[ExitCode, str] = {
     ExitCode.IO: "an output file cannot be written, or another run holds its lock",
     ExitCode.GRADING_FAILED: "grading failed its gates (all rows errored, --fail-under, "
     "--max-errors)",
-    ExitCode.SERVICE: "the model or fine-tuning service (key, network, HTTP error); "
-    "calls that failed are retried when run again",
+    ExitCode.SERVICE: "the model or fine-tuning service (no key, network, HTTP error; rerun to retry)",
     ExitCode.ENVIRONMENT: "a missing dependency (an optional extra, WordNet)",
     ExitCode.INTERNAL: "a bug in graderkit (please report it)",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",

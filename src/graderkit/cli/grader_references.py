@@ -22,6 +22,7 @@ from graderkit._core.formula.arithmetic import Expression
 from graderkit._core.graders.models import GraderBase
 from graderkit._core.graders.sample_fields import SampleFieldWarning
 from graderkit._core.graders.wire import from_openai
+from graderkit._run.datasets.file_errors import os_reason
 from graderkit.errors import GraderkitError
 
 __all__ = ["GraderNotFound", "graders_in", "load_grader", "read_json_arg"]
@@ -86,7 +87,7 @@ def _read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as exc:
-        raise GraderNotFound(f"{path}: cannot read: {exc.strerror or exc}") from None
+        raise GraderNotFound(f"{path}: cannot read: {os_reason(exc)}") from None
 
 
 def _read_text(data: bytes, where: str) -> str:
@@ -137,12 +138,15 @@ def _import_module(name: str) -> ModuleType:
 
 
 def _where_failed(exc: BaseException, origin: str) -> str:
-    """``NameError: name 'x' is not defined (graders.py line 12)``: the innermost frame."""
-    frames = traceback.extract_tb(exc.__traceback__)
+    """``NameError: name 'x' is not defined (graders.py line 12)``: the last frame in the
+    user's file (else the innermost one)."""
     if isinstance(exc, SyntaxError) and exc.lineno is not None:
         place = f" ({exc.filename or origin} line {exc.lineno})"
         return f"SyntaxError: {exc.msg}{place}"
-    place = f" ({frames[-1].filename} line {frames[-1].lineno})" if frames else ""
+    frames = traceback.extract_tb(exc.__traceback__)
+    own = [f for f in frames if Path(f.filename).resolve() == Path(origin).resolve()]
+    frame = (own or frames or [None])[-1]
+    place = f" ({frame.filename} line {frame.lineno})" if frame is not None else ""
     return f"{type(exc).__name__}: {exc}{place}"
 
 
@@ -174,14 +178,15 @@ def read_json_arg(text: str | None, file: str | None, what: str) -> Any:
     from graderkit._run.datasets.data_files import DataError, parse_line
 
     where = f"{what} {file}" if file is not None else what
+    data: str | bytes | None = text
     if file is not None:
         try:
-            text = _read_text(_read_bytes(Path(file)), where)
+            data = _read_bytes(Path(file))
         except GraderNotFound as exc:
             raise DataError(str(exc)) from None
-    if text is None:
+    if data is None:
         return None
     try:
-        return parse_line(text)
+        return parse_line(data)
     except ValueError as exc:
         raise DataError(f"{where}: {exc}") from None

@@ -8,6 +8,7 @@ import json
 import sys
 from typing import Any
 
+from graderkit._run.datasets.file_errors import writing
 from graderkit.cli.exit_codes import ExitCode, UsageError
 from graderkit.cli.grader_references import load_grader
 
@@ -73,10 +74,11 @@ def migrate(args: argparse.Namespace) -> int:
     definition = read_eval(args.eval)
     run = run_eval(definition, args.data, validate=not args.no_validate)
     if args.out:
-        for path in write_criteria(definition, args.out):
-            print(f"wrote {path}", file=sys.stderr)
+        with writing(args.out):
+            for path in write_criteria(definition, args.out):
+                print(f"wrote {path}", file=sys.stderr)
     if args.results:
-        with open(args.results, "w", encoding="utf-8") as out:
+        with writing(args.results), open(args.results, "w", encoding="utf-8") as out:
             for item in run.output_items():
                 out.write(json.dumps(item, ensure_ascii=False) + "\n")
     print(f"eval {definition.name!r}: {len(definition.criteria)} criteria over {args.data}")
@@ -101,8 +103,9 @@ def export_promptfoo(args: argparse.Namespace) -> int:
         print(f"python assertions run under PROMPTFOO_PYTHON={export.env['PROMPTFOO_PYTHON']}"
               " (set in the config's env)", file=sys.stderr)  # fmt: skip
     if args.out:
-        for path in export.write(args.out):
-            print(f"wrote {path}", file=sys.stderr)
+        with writing(args.out):
+            for path in export.write(args.out):
+                print(f"wrote {path}", file=sys.stderr)
         return 0
     if export.files:
         raise UsageError("this grader needs python files beside the config; pass --out FILE")

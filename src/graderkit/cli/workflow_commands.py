@@ -10,6 +10,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from graderkit._run.datasets.file_errors import writing
 from graderkit.cli import handoff_commands as handoff
 from graderkit.cli.exit_codes import ExitCode, UsageError
 from graderkit.cli.grader_references import read_json_arg
@@ -130,7 +131,8 @@ def report(args: argparse.Namespace) -> int:
         print("\n".join(summary.lines()))
     if not args.no_html:
         path = Path(args.html) if args.html else Path(args.results).with_suffix(".html")
-        write_report(summary, path)
+        with writing(path):
+            write_report(summary, path)
         print(f"report: {path}", file=sys.stderr if args.json else sys.stdout)
     return 0
 
@@ -155,6 +157,7 @@ def compare(args: argparse.Namespace) -> int:
     if not args.no_html:
         a, b = Path(args.a), Path(args.b)
         path = Path(args.html) if args.html else a.with_name(f"{a.stem}-vs-{b.stem}.html")
-        path.write_text(render_comparison(comparison, limit=args.limit), encoding="utf-8")
+        with writing(path):
+            path.write_text(render_comparison(comparison, limit=args.limit), encoding="utf-8")
         print(f"report: {path}")
     return 0

@@ -13,10 +13,12 @@ Examples:
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
 from pathlib import Path
+from collections.abc import Iterator
 from typing import IO, Any
 
 from graderkit.errors import GraderkitError
@@ -28,6 +30,7 @@ __all__ = [
     "lock_for_writing",
     "os_reason",
     "output_error",
+    "writing",
 ]
 
 _FIXES: dict[int, str] = {
@@ -38,13 +41,15 @@ _FIXES: dict[int, str] = {
     errno.EPERM: "check its permissions or choose another path",
     errno.EROFS: "the file system is read-only; choose another path",
     errno.EISDIR: "give a file path, not a directory",
-    errno.ENOTDIR: "a part of the path is a file, not a directory",
+    errno.ENOTDIR: "a part of the path is a file, not a directory; choose another path",
     errno.ENOENT: "check the path",
 }
 
 
 def os_reason(exc: OSError) -> str:
     """The reason of an ``OSError`` in words, with the fix when one is obvious."""
+    if exc.errno == errno.EEXIST and exc.filename and not Path(exc.filename).is_dir():
+        return f"{exc.filename} is a file, not a directory; choose another path"
     text = (exc.strerror or str(exc) or type(exc).__name__).rstrip(".")
     text = text[:1].lower() + text[1:]
     fix = _FIXES.get(exc.errno or -1)
@@ -76,6 +81,28 @@ class OutputError(GraderkitError):
 def output_error(path: str | Path, exc: OSError) -> OutputError:
     """An [`OutputError`][graderkit._run.datasets.file_errors.OutputError] for ``path``."""
     return OutputError(f"{path}: cannot write: {os_reason(exc)}", str(path), exc.errno)
+
+
+@contextlib.contextmanager
+def writing(path: str | Path | None) -> Iterator[None]:
+    """Turn an ``OSError`` raised inside into an ``OutputError`` naming ``path`` (a write's
+    error carries no file name: ENOSPC from ``write()`` says only "No space left on device").
+
+    Examples:
+        >>> import errno
+        >>> try:
+        ...     with writing("report.html"):
+        ...         raise OSError(errno.ENOSPC, "No space left on device")
+        ... except OutputError as e:
+        ...     print(e)
+        report.html: cannot write: no space left on device; free some disk space or write elsewhere
+    """
+    try:
+        yield
+    except OutputError:
+        raise
+    except OSError as exc:
+        raise output_error(path if path is not None else exc.filename, exc) from None
 
 
 class ResultsLocked(GraderkitError):

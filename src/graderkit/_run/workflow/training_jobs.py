@@ -265,14 +265,22 @@ def file_reference(
             grader, path, split="train" if role == "training_file" else "validation"
         )
         if not report.ok:
-            problems = "; ".join(p.message for p in report.errors)
+            problems = "; ".join(
+                f"{p.message} ({p.where[0]})" if p.where else p.message for p in report.errors
+            )
+            count = len(report.errors)
             raise DatasetNotReady(
-                f"{role} {ref} is not ready for training ({len(report.errors)} errors: "
-                f"{problems}); graderkit data check lists the rows"
+                f"{role} {ref} is not ready for training ({count} error{'s' * (count != 1)}: "
+                f"{problems}); graderkit data check lists every row"
             )
         return path
     if _FILE_ID.match(ref):
         return ref
+    if path.is_dir() or path.suffix in (".jsonl", ".json") or "/" in ref:
+        from graderkit._run.datasets.data_files import DataError
+
+        what = "is a directory" if path.is_dir() else "no such file or directory"
+        raise DataError(f"{ref}: {what}; give the {role} as a JSONL file or an uploaded file id")
     raise JobError(f"{role}={ref!r} is neither a local file nor an uploaded file id (file-...)")
 
 
