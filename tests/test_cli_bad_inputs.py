@@ -57,6 +57,11 @@ def _grade(**over: str) -> list[str]:
     return ["grade", args.pop("grader"), *[x for kv in args.items() for x in kv], "--quiet"]
 
 
+def _parity_record(grader: str = LOCAL, data: str = ITEMS) -> list[str]:
+    return ["parity", "record", grader, "--data", data, "--samples", PREDICTIONS,
+            "--out", "g.jsonl", *_connection()]  # fmt: skip
+
+
 def _connection() -> list[str]:
     return ["--base-url", os.environ.get("GRADERKIT_TEST_BASE_URL", "http://127.0.0.1:9")]
 
@@ -99,32 +104,8 @@ COMMANDS: dict[str, Command] = {
         data=(lambda d: ["job", LOCAL, "--training-file", d, "--dry-run"],),
     ),
     "parity record": Command(
-        grader=lambda g: [
-            "parity",
-            "record",
-            g,
-            "--data",
-            ITEMS,
-            "--samples",
-            PREDICTIONS,
-            "--out",
-            "g.jsonl",
-            *_connection(),
-        ],  # fmt: skip
-        data=(
-            lambda d: [
-                "parity",
-                "record",
-                LOCAL,
-                "--data",
-                d,
-                "--samples",
-                PREDICTIONS,
-                "--out",
-                "g.jsonl",
-                *_connection(),
-            ],  # fmt: skip
-        ),
+        grader=lambda g: _parity_record(grader=g),
+        data=(lambda d: _parity_record(data=d),),
     ),
     "parity check": Command(data=(lambda d: ["parity", "check", d],)),
     "check": Command(

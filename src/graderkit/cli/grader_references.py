@@ -145,8 +145,8 @@ def _where_failed(exc: BaseException, origin: str) -> str:
         return f"SyntaxError: {exc.msg}{place}"
     frames = traceback.extract_tb(exc.__traceback__)
     own = [f for f in frames if Path(f.filename).resolve() == Path(origin).resolve()]
-    frame = (own or frames or [None])[-1]
-    place = f" ({frame.filename} line {frame.lineno})" if frame is not None else ""
+    chosen = own or frames
+    place = f" ({chosen[-1].filename} line {chosen[-1].lineno})" if chosen else ""
     return f"{type(exc).__name__}: {exc}{place}"
 
 

@@ -17,8 +17,8 @@ import contextlib
 import errno
 import os
 import stat
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import IO, Any
 
 from graderkit.errors import GraderkitError
