@@ -150,3 +150,49 @@ def test_grade_writes_results_and_prints_a_summary(
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["id"] for r in rows] == ["1", "2"] and rows[0]["reward"] == 1.0
     assert "samples   2" in capsys.readouterr().out
+
+
+GRADERS = Path(__file__).resolve().parent.parent / "examples" / "clinical" / "graders.py"
+LISTED = (
+    "graders in it: exact, fuzzy, clinical_local, clinical_phrase, clinical_phrase_binary, "
+    "clinical_python, additive_rubric"
+)
+
+
+def test_a_python_file_without_a_name_says_to_add_one(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", str(GRADERS)]) == 3
+    assert capsys.readouterr().err == (
+        f"error: {GRADERS} is a Python file: add ':NAME' to choose a grader, e.g. "
+        f"{GRADERS}:exact; {LISTED}\n"
+    )
+
+
+def test_a_wrong_name_lists_the_graders_with_a_did_you_mean(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["validate", f"{GRADERS}:clinical_locl"]) == 3
+    assert capsys.readouterr().err == (
+        f"error: {GRADERS} has no 'clinical_locl'; did you mean {GRADERS}:clinical_local? "
+        f"{LISTED}\n"
+    )
+
+
+def test_validate_lists_the_item_keys_python_graders_read(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["validate", f"{GRADERS}:clinical_python"]) == 0
+    out = capsys.readouterr().out
+    assert "reads: item['reference_answer'] (python 'clinical_phrase_grader', source line 9)" in out
+
+
+def test_validate_refuses_a_sample_field_the_service_never_fills(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    grader = tmp_path / "g.json"
+    grader.write_text(json.dumps({"type": "string_check", "name": "s", "operation": "eq",
+                                  "input": "{{ sample.output }}", "reference": "a"}))  # fmt: skip
+    assert main(["validate", str(grader)]) == 3
+    assert capsys.readouterr().err == (
+        "error: string_check 's': reads {{ sample.output }}, a field no service sample has; "
+        "did you mean {{ sample.output_text }}?\n"
+    )

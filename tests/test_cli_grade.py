@@ -316,3 +316,120 @@ def test_ctrl_c_stops_cleanly_and_the_next_run_finishes(tmp_path: Path) -> None:
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert done.returncode == 0 and "torn" not in done.stdout
     _assert_same_as_clean(out, clean)
+
+
+# ---- the summary's error details, the CI gates, the lock ----------------------------------
+
+
+def _items_without_reference(tmp_path: Path) -> Path:
+    rows = [json.loads(line) for line in ITEMS.read_text().splitlines()]
+    path = tmp_path / "items.jsonl"
+    path.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "reference_answer"})
+                            + "\n" for r in rows))  # fmt: skip
+    return path
+
+
+def test_a_run_in_which_every_row_errored_exits_6_with_the_first_detail(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    items = _items_without_reference(tmp_path)
+    preds = tmp_path / "preds.jsonl"
+    preds.write_text("".join(PREDICTIONS.read_text().splitlines(keepends=True)[:4]))
+    code = main(["grade", f"{CLINICAL / 'graders.py'}:clinical_python",
+                 "--data", str(items), "--samples", str(preds), "--quiet"])  # fmt: skip
+    text, err = capsys.readouterr()
+    assert code == 6
+    assert "python_grader_runtime_error              4  first: clinical_phrase: KeyError: " \
+        "'reference_answer'" in text  # fmt: skip
+    assert err.startswith("error: every row errored (4 of 4); most common: python_grader_runtime")
+
+
+@pytest.mark.parametrize(
+    ("gate", "code", "message"),
+    [
+        (["--fail-under", "0.5"], 0, None),
+        (["--fail-under", "0.9"], 6, "mean reward 0.6442 is below --fail-under 0.9"),
+        (["--max-errors", "0"], 0, None),
+    ],
+)
+def test_fail_under_gates_the_mean(
+    capsys: pytest.CaptureFixture[str], gate: list[str], code: int, message: str | None
+) -> None:
+    assert main(["grade", LOCAL, "--data", str(ITEMS), "--samples", str(PREDICTIONS),
+                 "--quiet", *gate]) == code  # fmt: skip
+    err = capsys.readouterr().err
+    assert (message in err) if message else err == ""
+
+
+def test_max_errors_counts_or_fractions(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    items = [json.loads(line) for line in ITEMS.read_text().splitlines()]
+    for row in items[:3]:  # 3 of 36 items (9 of 108 samples) lose the reference
+        del row["reference_answer"]
+    data = tmp_path / "items.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in items))
+    base = ["grade", LOCAL, "--data", str(data), "--samples", str(PREDICTIONS), "--quiet"]
+    assert main([*base, "--max-errors", "9"]) == 0
+    assert main([*base, "--max-errors", "8"]) == 6
+    assert "9 rows errored, more than --max-errors 8; most common: invalid_variable_error" in (
+        capsys.readouterr().err
+    )
+    assert main([*base, "--max-errors", "10%"]) == 0
+    assert main([*base, "--max-errors", "0.05"]) == 6
+    assert "more than --max-errors 5.00% of 108 = 5.4" in capsys.readouterr().err
+    assert main([*base, "--max-errors", "lots"]) == 2
+    assert "neither a number of rows" in capsys.readouterr().err
+
+
+HOLD_THE_LOCK = """
+import sys
+from graderkit._run.datasets.resume import ResultsFile
+from graderkit.cli.grader_references import load_grader
+
+grader = load_grader(sys.argv[1])
+with ResultsFile(sys.argv[2], key="id", grader=grader):
+    print("locked", flush=True)
+    sys.stdin.readline()  # hold the lock until the test says so
+"""
+
+
+def test_a_second_writer_refuses_while_the_first_holds_the_results_file(tmp_path: Path) -> None:
+    out = tmp_path / "results.jsonl"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_LOCK, LOCAL, str(out)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        second = subprocess.run(
+            [sys.executable, "-m", "graderkit.cli", "grade", LOCAL, "--data", str(ITEMS),
+             "--samples", str(PREDICTIONS), "--out", str(out), "--quiet"],
+            capture_output=True, text=True, timeout=120, check=False, cwd=ROOT,
+        )  # fmt: skip
+        assert second.returncode == 5, second.stderr
+        assert second.stderr == (
+            f"error: {out}: another graderkit process is writing this file; wait for it to "
+            "finish (then run again to resume) or choose another --out\n"
+        )
+        assert out.read_text() == ""  # the refused run wrote nothing
+    finally:
+        holder.communicate("\n", timeout=60)
+    assert holder.returncode == 0
+    again = subprocess.run(
+        [sys.executable, "-m", "graderkit.cli", "grade", LOCAL, "--data", str(ITEMS),
+         "--samples", str(PREDICTIONS), "--out", str(out), "--quiet"],
+        capture_output=True, text=True, timeout=120, check=False, cwd=ROOT,
+    )  # fmt: skip
+    assert again.returncode == 0 and len(_lines(out)) == 108
+
+
+def test_restart_does_not_empty_a_file_another_run_is_writing(tmp_path: Path) -> None:
+    from graderkit._run.datasets.file_errors import ResultsLocked
+    from graderkit._run.datasets.resume import ResultsFile
+
+    out = tmp_path / "results.jsonl"
+    grader = load_grader(LOCAL)
+    with ResultsFile(out, key="id", grader=grader) as first:
+        first.write('{"kept": true}\n')
+        with pytest.raises(ResultsLocked, match="another graderkit process"):
+            ResultsFile(out, key="id", grader=grader, resume=False)
+        assert out.read_text() == '{"kept": true}\n'
