@@ -35,10 +35,10 @@ class GraderNotFound(GraderkitError):
 
     Examples:
         >>> try:
-        ...     load_grader("examples/clinical/graders.py")
+        ...     load_grader("examples/clinical/graders.py:clinical")
         ... except GraderNotFound as e:
-        ...     print(str(e)[:93])
-        examples/clinical/graders.py is a Python file: add ':NAME' to choose a grader, e.g. examples
+        ...     print(str(e).split(";")[0])
+        examples/clinical/graders.py has no 'clinical'
     """
 
 
