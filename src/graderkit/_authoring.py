@@ -9,6 +9,7 @@ from typing import Any, overload
 from graderkit._core.graders.models import PythonGrader
 from graderkit._core.graders.problems import build_model
 from graderkit._core.graders.python_source import DEFAULT_IMAGE_TAG, ImportPolicy, check_imports
+from graderkit._core.graders.sample_fields import warn_about_sample_fields
 from graderkit.errors import InvalidGrader
 
 __all__ = ["python_grader"]
@@ -113,4 +114,5 @@ def _make(
     grader = build_model(PythonGrader, data, label=label)  # size, syntax, grade(sample, item)
     # user -> python_grader (-> decorator lambda) -> _make -> check_imports
     check_imports(source, grader=label, image_tag=image_tag, imports=imports, stacklevel=4)
+    warn_about_sample_fields(grader, stacklevel=3)
     return grader

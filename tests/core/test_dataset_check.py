@@ -250,3 +250,12 @@ def test_run_numbers() -> None:
         RunNumbers(1).assign("a", {"run": True})
     with pytest.raises(ValueError, match="at least 1"):
         RunNumbers(0)
+
+
+def test_a_python_grader_reading_an_unknown_sample_key_is_flagged() -> None:
+    source = "def grade(sample, item):\n    return float(sample['output'] == 'x')\n"
+    with pytest.warns(gk.GraderkitWarning, match=r"did you mean sample\['output_text'\]"):
+        g = gk.python_grader(source, name="py")
+    report = check_rows(g, [_row(USER)], rft=False)
+    assert _codes(report) == [("error", "unknown_sample_field", 1)]
+    assert "reads sample['output'] (line 2 of its source)" in report.problems[0].message

@@ -1,4 +1,4 @@
-"""The item keys a python grader's source reads: ``item["key"]`` with a constant key.
+"""The item (and sample) keys a python grader's source reads: ``item["key"]``, constant keys.
 
 A static, best-effort reading (no code runs): ``item.get("key")``, computed keys and keys read
 in helper functions are not seen. Dataset checks report a missing key as a warning only.
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from graderkit._core.graders.models import GraderBase, MultiGrader, PythonGrader
 
-__all__ = ["python_item_keys", "python_reads"]
+__all__ = ["python_item_keys", "python_reads", "python_sample_keys"]
 
 
 def python_reads(grader: GraderBase) -> Iterator[tuple[str, str, int]]:
@@ -33,6 +33,20 @@ def python_item_keys(source: str) -> list[tuple[str, int]]:
         >>> python_item_keys('def f(s, i):\\n    return i["a"] + i["b"]\\ngrade = f')
         [('a', 2), ('b', 2)]
     """
+    return _constant_keys(source, 1)
+
+
+def python_sample_keys(source: str) -> list[tuple[str, int]]:
+    """The constant keys ``grade(sample, item)`` reads as ``sample["key"]``, with their lines.
+
+    Examples:
+        >>> python_sample_keys('def grade(s, item):\\n    return s["output"] == item["a"]')
+        [('output', 2)]
+    """
+    return _constant_keys(source, 0)
+
+
+def _constant_keys(source: str, position: int) -> list[tuple[str, int]]:
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -40,7 +54,7 @@ def python_item_keys(source: str) -> list[tuple[str, int]]:
     function = _grade_function(tree)
     if function is None or len(function.args.args) != 2:
         return []
-    param = function.args.args[1].arg
+    param = function.args.args[position].arg
     found: dict[str, int] = {}
     for sub in ast.walk(function):
         if (

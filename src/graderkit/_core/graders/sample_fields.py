@@ -1,6 +1,7 @@
 """The top-level ``sample`` fields the service fills, and graders that read any other.
 
-A ``{{ sample.output }}`` parses and builds, but no service sample has an ``output`` field:
+A ``{{ sample.output }}`` (or ``sample["output"]`` in a python grader's ``grade``) parses
+and builds, but no service sample has an ``output`` field:
 every row would then fail with ``invalid_variable_error``. Building or loading such a grader
 warns ([`SampleFieldWarning`][graderkit._core.graders.sample_fields.SampleFieldWarning], with
 a did-you-mean); ``graderkit validate`` and ``graderkit data check`` report it as an error.
@@ -21,7 +22,8 @@ from __future__ import annotations
 import difflib
 import warnings
 
-from graderkit._core.graders.models import GraderBase, MultiGrader
+from graderkit._core.graders.item_keys import python_sample_keys
+from graderkit._core.graders.models import GraderBase, MultiGrader, PythonGrader
 from graderkit.errors import GraderkitWarning
 
 __all__ = [
@@ -71,18 +73,31 @@ def unknown_sample_fields(grader: GraderBase) -> list[str]:
         return [m for child in grader.graders.values() for m in unknown_sample_fields(child)]
     fields = service_sample_fields()
     found = []
+    if isinstance(grader, PythonGrader):
+        for key, line in python_sample_keys(grader.source):
+            if key not in fields:
+                found.append(
+                    f"{grader.label}: reads sample[{key!r}] (line {line} of its source), a field "
+                    f"no service sample has; {_fix(key, fields, python=True)}"
+                )
     for variable in grader.variables():
         head = variable.path[0] if variable.path else None
         if variable.namespace != "sample" or head in fields:
             continue
-        close = difflib.get_close_matches(str(head), fields, n=1, cutoff=0.5)
-        fix = f"did you mean {{{{ sample.{close[0]} }}}}?" if close else (
-            f"the service fills {', '.join(fields)}"
-        )  # fmt: skip
         found.append(
-            f"{grader.label}: reads {{{{ {variable.text} }}}}, a field no service sample has; {fix}"
+            f"{grader.label}: reads {{{{ {variable.text} }}}}, a field no service sample has; "
+            + _fix(str(head), fields, python=False)
         )
     return found
+
+
+def _fix(key: str, fields: tuple[str, ...], *, python: bool) -> str:
+    close = difflib.get_close_matches(key, fields, n=1, cutoff=0.5)
+    if not close:
+        return f"the service fills {', '.join(fields)}"
+    return f"did you mean sample[{close[0]!r}]?" if python else (
+        f"did you mean {{{{ sample.{close[0]} }}}}?"
+    )  # fmt: skip
 
 
 def warn_about_sample_fields(grader: GraderBase, *, stacklevel: int = 3) -> None:
