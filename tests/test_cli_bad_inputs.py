@@ -57,9 +57,14 @@ def _grade(**over: str) -> list[str]:
     return ["grade", args.pop("grader"), *[x for kv in args.items() for x in kv], "--quiet"]
 
 
-def _parity_record(grader: str = LOCAL, data: str = ITEMS) -> list[str]:
+def _parity_record(grader: str = LOCAL, data: str = ITEMS, out: str = "g.jsonl") -> list[str]:
     return ["parity", "record", grader, "--data", data, "--samples", PREDICTIONS,
-            "--out", "g.jsonl", *_connection()]  # fmt: skip
+            "--out", out, "--limit", "3", *_connection()]  # fmt: skip
+
+
+def _sample(data: str = ITEMS, out: str = "p.jsonl") -> list[str]:
+    return ["sample", "--model", "m", "--data", data, "--out", out, "--limit", "3",
+            *_connection()]  # fmt: skip
 
 
 def _connection() -> list[str]:
@@ -87,9 +92,8 @@ COMMANDS: dict[str, Command] = {
         checks_data=True,
     ),
     "sample": Command(
-        data=(
-            lambda d: ["sample", "--model", "m", "--data", d, "--out", "x.jsonl", *_connection()],
-        ),
+        data=(lambda d: _sample(data=d),),
+        output=(lambda o: _sample(out=o),),
     ),
     "report": Command(
         data=(lambda d: ["report", d, "--no-html"],),
@@ -106,6 +110,7 @@ COMMANDS: dict[str, Command] = {
     "parity record": Command(
         grader=lambda g: _parity_record(grader=g),
         data=(lambda d: _parity_record(data=d),),
+        output=(lambda o: _parity_record(out=o),),
     ),
     "parity check": Command(data=(lambda d: ["parity", "check", d],)),
     "check": Command(

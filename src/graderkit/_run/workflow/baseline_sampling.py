@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from graderkit._core.judge.reply import ChatFailure, ChatReply
 from graderkit._run.datasets.data_files import DataError, read_jsonl
+from graderkit._run.datasets.file_errors import is_regular, writing
 from graderkit.errors import GraderkitError
 
 if TYPE_CHECKING:
@@ -169,7 +170,7 @@ def completed_pairs(path: str | Path, *, key: str = "id") -> set[tuple[str, int]
         DataError: for a malformed complete line.
     """
     target = Path(path)
-    if not target.exists():
+    if not is_regular(target):  # missing, or a device such as /dev/null: nothing to resume
         return set()
     _repair_tail(target)
     done: set[tuple[str, int]] = set()
@@ -257,7 +258,23 @@ async def asample(
     todo = list(_pending(items, config.runs, key, done))
     report = SamplingReport(skipped=len(done))
     spent = engine.ledger.total.cost
-    Path(out).parent.mkdir(parents=True, exist_ok=True)
+    with writing(out):
+        Path(out).parent.mkdir(parents=True, exist_ok=True)
+        await _sample_into(out, todo, config, engine, key, report, progress)
+    after = engine.ledger.total.cost
+    report.cost = None if spent is None or after is None else after - spent
+    return report
+
+
+async def _sample_into(
+    out: str | Path,
+    todo: list[tuple[str, int, Mapping[str, Any]]],
+    config: SamplingConfig,
+    engine: ModelEngine,
+    key: str,
+    report: SamplingReport,
+    progress: Callable[[int, int], None] | None,
+) -> None:
     with open(out, "a", encoding="utf-8") as sink:
         work = iter(todo)
 
@@ -269,9 +286,6 @@ async def asample(
                     progress(report.written + len(report.failed), len(todo))
 
         await asyncio.gather(*(worker() for _ in range(max(1, min(engine.concurrency, len(todo))))))
-    after = engine.ledger.total.cost
-    report.cost = None if spent is None or after is None else after - spent
-    return report
 
 
 def _record(

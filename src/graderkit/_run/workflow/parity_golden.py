@@ -36,6 +36,7 @@ from graderkit._core.graders.models import GraderBase
 from graderkit._core.graders.wire import from_openai, to_openai
 from graderkit._core.results.grade_result import GradeResult
 from graderkit._run.datasets.data_files import DataError, read_jsonl
+from graderkit._run.datasets.file_errors import is_regular, writing
 from graderkit.errors import GraderkitError
 
 if TYPE_CHECKING:
@@ -307,7 +308,7 @@ async def arecord(
     from graderkit._run.workflow.service_calls import ServiceError
 
     wire = to_openai(grader, "fine_tuning")
-    done = {c.key() for c in read_golden(out)} if Path(out).exists() else set()
+    done = {c.key() for c in read_golden(out)} if is_regular(Path(out)) else set()
     todo: list[tuple[int, GoldenCase]] = []
     report = RecordReport()
     for number, (text, item) in enumerate(samples, 1):
@@ -317,7 +318,7 @@ async def arecord(
         else:
             todo.append((number, case))
     work = iter(enumerate(todo))
-    with open(out, "a", encoding="utf-8") as sink:
+    with writing(out), open(out, "a", encoding="utf-8") as sink:
         lines = _InOrder(sink)
 
         async def worker() -> None:
