@@ -3,9 +3,10 @@
 ``json.loads`` fails in three ways on user files: ``JSONDecodeError`` for text that is not JSON,
 ``RecursionError`` for arrays or objects nested deeper than the interpreter's recursion limit,
 and a plain ``ValueError`` for an integer of more than 4,300 digits (CPython's guard against
-quadratic conversions). Data files, grader files and eval files all go through
-[`parse_json`][graderkit._core.datasets.json_text.parse_json], so each reports the same way.
-Pure: no I/O.
+quadratic conversions). Every JSONL line graderkit reads (items, predictions, golden and
+results files, ``--item`` arguments) goes through
+[`parse_json`][graderkit._core.datasets.json_text.parse_json], so each reports the same way;
+grader and eval JSON (``from_openai``, ``load_eval``) catch the same three failures. Pure.
 """
 
 from __future__ import annotations

@@ -30,7 +30,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from graderkit._core.datasets.json_text import parse_json
 from graderkit._core.graders.models import (
     EndpointGrader,
     GraderBase,
@@ -204,9 +203,15 @@ def load_eval(data: Mapping[str, Any] | str | bytes) -> EvalDefinition:
     """
     if isinstance(data, (str, bytes)):
         try:
-            data = parse_json(data)
-        except ValueError as exc:
-            raise InvalidGrader("eval", "", _NO_VALUE, f"is {exc}") from None
+            data = json.loads(data)
+        except json.JSONDecodeError as exc:
+            raise InvalidGrader("eval", "", _NO_VALUE, f"is not valid JSON: {exc.msg}") from None
+        except (ValueError, RecursionError) as exc:  # json.loads's other two failures
+            deep = isinstance(exc, RecursionError)
+            reason = (
+                "nested too deeply" if deep else "a number too long to read (over 4,300 digits)"
+            )
+            raise InvalidGrader("eval", "", _NO_VALUE, f"is not readable JSON: {reason}") from None
     if not isinstance(data, Mapping):
         raise InvalidGrader("eval", "", data, "must be a JSON object with testing_criteria")
     name = str(data.get("name") or data.get("id") or "eval")
