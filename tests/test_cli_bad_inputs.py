@@ -136,6 +136,7 @@ COMMANDS: dict[str, Command] = {
     ),
     "export promptfoo": Command(
         grader=lambda g: ["export", "promptfoo", g],
+        data=(lambda d: ["export", "promptfoo", f"{GRADERS_PY}:exact", "--data", d],),
         output=(lambda o: ["export", "promptfoo", f"{GRADERS_PY}:exact", "--out", o],),
     ),
 }
