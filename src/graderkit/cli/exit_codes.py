@@ -84,7 +84,6 @@ def _by_name() -> dict[str, ExitCode]:
         "UsageError": ExitCode.USAGE,
         "WordNetMissing": ExitCode.ENVIRONMENT,
         "MissingDependency": ExitCode.ENVIRONMENT,
-        "MissingExtra": ExitCode.ENVIRONMENT,
     }
 
 
@@ -101,6 +100,8 @@ def classify(exc: BaseException) -> tuple[ExitCode, str]:
             code = _by_name().get(cls.__name__)
             if code is not None:
                 return code, str(exc)
+        if isinstance(exc, ImportError):  # a missing optional dependency
+            return ExitCode.ENVIRONMENT, str(exc)
         return ExitCode.CHECK_FAILED, str(exc)
     if isinstance(exc, KeyboardInterrupt):
         return ExitCode.INTERRUPTED, "interrupted"
