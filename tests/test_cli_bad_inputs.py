@@ -134,6 +134,8 @@ COMMANDS: dict[str, Command] = {
             lambda o: ["evals", "migrate", MADE["eval"], "--data", ROWS, "--out", o],
         ),
     ),
+    "quickstart": Command(output=(lambda o: ["quickstart", o],)),
+    "serve": Command(grader=lambda g: ["serve", "--grader", f"g={g}", "--port", "0"]),
     "export promptfoo": Command(
         grader=lambda g: ["export", "promptfoo", g],
         data=(lambda d: ["export", "promptfoo", f"{GRADERS_PY}:exact", "--data", d],),
@@ -201,8 +203,8 @@ def _bad_outputs(folder: Path) -> dict[str, tuple[str, str]]:
     folder.mkdir(exist_ok=True)
     (folder / "a-file").write_text("")
     return {
-        "under_a_file": (str(folder / "a-file" / "out.jsonl"), "is a file, not a directory"),
-        "disk_full": ("/dev/full", "no space left on device|is a file, not a directory"),
+        "under_a_file": (str(folder / "a-file" / "out.jsonl"), "not a directory"),
+        "disk_full": ("/dev/full", "no space left on device|not a directory"),
     }
 
 
@@ -262,8 +264,8 @@ def test_an_unknown_option_is_a_usage_error(
 ) -> None:
     code, _, err = _run_main([*name.split(), "--no-such-option"], capsys, tmp_path, monkeypatch)
     assert code == ExitCode.USAGE
-    last = err.strip().splitlines()[-1]
-    assert "Traceback" not in err and last.startswith(f"graderkit {name}: error: ")
+    last = err.strip().splitlines()[-1]  # argparse names the (sub)command it stopped at
+    assert "Traceback" not in err and last.startswith("graderkit") and ": error: " in last
 
 
 @pytest.mark.parametrize(("name", "slot", "kind"), _cases("grader"))
@@ -323,7 +325,7 @@ def test_an_output_that_cannot_be_written_is_exit_5(
     path, needles = _bad_outputs(tmp_path / "out")[case]
     code, _, err = _run_main(COMMANDS[name].output[slot](path), capsys, tmp_path, monkeypatch)
     _assert_one_line(err, path)
-    assert any(needle in err for needle in needles.split("|")), err  # a directory slot: not ENOSPC
+    assert any(n in err.lower() for n in needles.split("|")), err  # a directory slot: not ENOSPC
     assert code == ExitCode.IO
 
 

@@ -89,6 +89,6 @@ def test_quickstart_into_an_unwritable_place_is_one_line(
 ) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
-    assert main(["quickstart", str(blocker)]) != 0
+    assert main(["quickstart", str(blocker)]) == 5  # ExitCode.IO
     err = capsys.readouterr().err
-    assert err.startswith("error: cannot write the example to ") and err.count("\n") == 1
+    assert err.startswith(f"error: {blocker / 'clinical'}: cannot write: ") and err.count("\n") == 1

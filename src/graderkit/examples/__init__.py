@@ -6,8 +6,8 @@ cookbook met: exact, synonym, partial, wrong, padded, formatting) and the cookbo
 written with graderkit (``graders.py``, which reads ``score_model_additive.json``). Read the
 rows here, or write the files out with [`write`][graderkit.examples.write] (what
 ``graderkit quickstart DIR`` does) and point the command line at them. The files are package
-data, read with ``importlib.resources``; this package imports only the standard library and
-``graderkit.errors``.
+data, read with ``importlib.resources``; this package imports only the standard library,
+``graderkit.errors`` and (to report a failed write) ``graderkit._run.datasets.file_errors``.
 
 Examples:
     >>> from graderkit import examples
@@ -115,8 +115,8 @@ def write(
         target.mkdir(parents=True, exist_ok=True)
         for file in EXAMPLES[name]:
             (target / file).write_bytes(source.joinpath(file).read_bytes())
-    except OSError as exc:
-        raise GraderkitError(
-            f"cannot write the example to {target}: {exc.strerror or exc}"
-        ) from None
+    except OSError as exc:  # an OutputError: the CLI's exit code 5, like every unwritable output
+        from graderkit._run.datasets.file_errors import output_error
+
+        raise output_error(target, exc) from None
     return target
