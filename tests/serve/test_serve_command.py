@@ -100,7 +100,7 @@ def test_off_loopback_without_a_key_is_refused(grader_file: Path) -> None:
 def test_bad_grader_spec_is_a_usage_error(grader_file: Path) -> None:
     done = subprocess.run([*GRADERKIT, "serve", "--grader", str(grader_file)],
                           capture_output=True, text=True, env=_env(), timeout=60)  # fmt: skip
-    assert done.returncode == 1
+    assert done.returncode == 2  # ExitCode.USAGE
     assert "NAME=REF" in done.stderr
 
 

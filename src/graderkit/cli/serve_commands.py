@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from graderkit.cli.grader_references import GraderNotFound, load_grader
+from graderkit.cli.exit_codes import UsageError
+from graderkit.cli.grader_references import load_grader
 from graderkit.cli.handoff_commands import add_connection_arguments
 
 __all__ = ["register"]
@@ -65,7 +66,7 @@ def _graders(specs: list[str]) -> dict[str, Any]:
     for spec in specs:
         name, sep, ref = spec.partition("=")
         if not sep or not name or not ref:
-            raise GraderNotFound(f"--grader {spec!r} is not NAME=REF (e.g. clinical=graders.py:g)")
+            raise UsageError(f"--grader {spec!r} is not NAME=REF (e.g. clinical=graders.py:g)")
         graders[name] = load_grader(ref)
     return graders
 
