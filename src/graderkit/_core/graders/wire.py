@@ -18,7 +18,6 @@ from typing import Any, Literal
 from graderkit._core.graders.factories import warn_about_model_grader, warn_about_multi
 from graderkit._core.graders.json_text import check_shape, read_json
 from graderkit._core.graders.messages import evals_only_roles
-from graderkit._core.graders.sample_fields import warn_about_sample_fields
 from graderkit._core.graders.models import (
     KINDS,
     EndpointGrader,
@@ -28,6 +27,7 @@ from graderkit._core.graders.models import (
     ScoreModelGrader,
 )
 from graderkit._core.graders.problems import ECHO_FIELDS, build_model, suggest
+from graderkit._core.graders.sample_fields import warn_about_sample_fields
 from graderkit._core.graders.wiremodel import remember_order
 from graderkit.errors import _NO_VALUE, GraderkitWarning, InvalidGrader
 
