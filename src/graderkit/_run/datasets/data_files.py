@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import IO, Any, Literal, NamedTuple
 
 from graderkit._core.datasets.dataset_check import DatasetChecker, DatasetReport, Split
-from graderkit._core.datasets.json_text import parse_json
+from graderkit._core.datasets.json_lines import parse_json
 from graderkit._core.datasets.runs import RunNumbers
 from graderkit._core.graders.models import GraderBase
 from graderkit._core.templating.sample import SAMPLE_KEYS
@@ -90,7 +90,7 @@ def _raw_lines(path: str | Path) -> Iterator[tuple[int, bytes]]:
 
 
 def parse_line(raw: bytes | str) -> Any:
-    """One JSONL line's value; see [`parse_json`][graderkit._core.datasets.json_text.parse_json].
+    """One JSONL line's value; see [`parse_json`][graderkit._core.datasets.json_lines.parse_json].
 
     Raises:
         ValueError: with a short reason for a line that is not UTF-8, not JSON, or JSON that

@@ -5,7 +5,7 @@
 and a plain ``ValueError`` for an integer of more than 4,300 digits (CPython's guard against
 quadratic conversions). Every JSONL line graderkit reads (items, predictions, golden and
 results files, ``--item`` arguments) goes through
-[`parse_json`][graderkit._core.datasets.json_text.parse_json], so each reports the same way;
+[`parse_json`][graderkit._core.datasets.json_lines.parse_json], so each reports the same way;
 grader and eval JSON (``from_openai``, ``load_eval``) catch the same three failures. Pure.
 """
 
