@@ -192,7 +192,7 @@ def _bad_graders(folder: Path) -> dict[str, tuple[str, str]]:
         "import_fails": (str(folder / "broken.py") + ":exact", "broken.py line 2"),
         "no_module": ("no_such_module_xyz:grader", "no module of that name"),
         "not_utf8": (str(folder / "not_utf8.json"), "not UTF-8"),
-        "deep": (str(folder / "deep.json"), "nested too deeply"),
+        "deep": (str(folder / "deep.json"), "deep.json: nests objects and arrays more than"),
         "invalid": (str(folder / "invalid.json"), "string_check: input is required but missing"),
         "missing_json": (str(folder / "nope.json"), "nope.json is not a file"),
         "directory": (str(folder), "is a directory"),

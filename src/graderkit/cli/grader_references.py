@@ -23,7 +23,7 @@ from graderkit._core.graders.models import GraderBase
 from graderkit._core.graders.sample_fields import SampleFieldWarning
 from graderkit._core.graders.wire import from_openai
 from graderkit._run.datasets.file_errors import os_reason
-from graderkit.errors import GraderkitError
+from graderkit.errors import GraderkitError, InvalidGrader
 
 __all__ = ["GraderNotFound", "graders_in", "load_grader", "read_json_arg"]
 
@@ -80,7 +80,17 @@ def load_grader(ref: str, *, sample_field_warnings: bool = True) -> GraderBase:
     if not path.is_file():
         what = "is a directory" if path.is_dir() else "is not a file"
         raise GraderNotFound(f"{ref} {what}; give a grader as {FORMS}")
-    return from_openai(_read_text(_read_bytes(path), ref))
+    return _from_json_file(path)
+
+
+def _from_json_file(path: Path) -> GraderBase:
+    """``from_openai`` on a file's text; a problem with the text itself names the file."""
+    try:
+        return from_openai(_read_text(_read_bytes(path), str(path)))
+    except InvalidGrader as exc:
+        if exc.grader != "<json>":
+            raise
+        raise type(exc)(str(path), exc.field, exc.value, exc.problem) from None
 
 
 def _read_bytes(path: Path) -> bytes:
