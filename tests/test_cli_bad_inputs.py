@@ -136,6 +136,14 @@ COMMANDS: dict[str, Command] = {
     ),
     "quickstart": Command(output=(lambda o: ["quickstart", o],)),
     "serve": Command(grader=lambda g: ["serve", "--grader", f"g={g}", "--port", "0"]),
+    "export verl": Command(
+        grader=lambda g: ["export", "verl", g],
+        output=(lambda o: ["export", "verl", f"{GRADERS_PY}:exact", "--out", o],),
+    ),
+    "export openrlhf": Command(
+        grader=lambda g: ["export", "openrlhf", g],
+        output=(lambda o: ["export", "openrlhf", f"{GRADERS_PY}:exact", "--out", o],),
+    ),
     "export promptfoo": Command(
         grader=lambda g: ["export", "promptfoo", g],
         data=(lambda d: ["export", "promptfoo", f"{GRADERS_PY}:exact", "--data", d],),

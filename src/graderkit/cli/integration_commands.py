@@ -125,7 +125,8 @@ def export_reward_file(args: argparse.Namespace) -> int:
         print(render(grader), end="")
         return 0
     name = reward_file_name(grader, args.trainer)
-    path = write_reward_file(render(grader), args.out, name)
-    path.write_text(render(grader, str(path.resolve())), encoding="utf-8")
+    with writing(args.out):
+        path = write_reward_file(render(grader), args.out, name)
+        path.write_text(render(grader, str(path.resolve())), encoding="utf-8")
     print(f"wrote {path}", file=sys.stderr)
     return 0

@@ -71,9 +71,13 @@ def pearson(x: Sequence[float], y: Sequence[float]) -> float:
         return math.nan
     mx, my = math.fsum(x) / n, math.fsum(y) / n
     dx, dy = [a - mx for a in x], [b - my for b in y]
-    sxx, syy = math.fsum(d * d for d in dx), math.fsum(d * d for d in dy)
-    if sxx == 0 or syy == 0:
+    # scale each side to a largest deviation of 1 before squaring (as scipy's norm does), so
+    # tiny but distinct values (4.9e-286) do not underflow to a "constant" input
+    scale_x, scale_y = max(map(abs, dx)), max(map(abs, dy))
+    if scale_x == 0 or scale_y == 0:
         return math.nan
+    dx, dy = [d / scale_x for d in dx], [d / scale_y for d in dy]
+    sxx, syy = math.fsum(d * d for d in dx), math.fsum(d * d for d in dy)
     r = math.fsum(a * b for a, b in zip(dx, dy, strict=True)) / math.sqrt(sxx * syy)
     return max(-1.0, min(1.0, r))
 
