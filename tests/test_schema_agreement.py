@@ -41,6 +41,14 @@ SEMANTIC = (
 )
 """Problems (besides TemplateError and FormulaError) that a JSON Schema cannot state."""
 
+SOURCE_CHECKS = (
+    "defines no module-level grade()",
+    "has a syntax error",
+    "grade() has",
+    "the service accepts sources under",  # bytes of UTF-8: not a JSON Schema maxLength
+)
+"""A python grader's static checks (syntax, the ``grade(sample, item)`` signature): Python, not JSON."""
+
 
 def graderkit_verdict(payload: Any, target: Target) -> tuple[bool, gk.InvalidGrader | None]:
     with warnings.catch_warnings():
@@ -59,7 +67,9 @@ def schema_verdict(payload: Any, target: Target) -> tuple[bool, list[str]]:
 
 
 def is_semantic(exc: gk.InvalidGrader) -> bool:
-    return isinstance(exc, (TemplateError, FormulaError)) or exc.problem.startswith(SEMANTIC)
+    if isinstance(exc, (TemplateError, FormulaError)) or exc.problem.startswith(SEMANTIC):
+        return True
+    return exc.field.rsplit(".", 1)[-1] == "source" and any(c in exc.problem for c in SOURCE_CHECKS)
 
 
 def disagreement(payload: Any, target: Target) -> str | None:
@@ -215,8 +225,10 @@ def test_generated_graders_and_their_mutations_get_the_same_verdict(
           "reference": "b", "operation": "eq"}}, "calculate_output": "b"}, "fine_tuning"),
         ({"type": "score_model", "model": "m", "range": [1, 0],
           "input": [{"role": "user", "content": "x"}]}, "evals"),
+        ({"type": "python", "source": "x = 1"}, "fine_tuning"),
+        ({"type": "python", "source": "def grade(:"}, "evals"),
     ],
-    ids=["template", "formula", "range-order"],
+    ids=["template", "formula", "range-order", "python-no-grade", "python-syntax"],
 )  # fmt: skip
 def test_the_allowed_disagreements_are_refused_by_graderkit_only(
     payload: dict[str, Any], target: Target
