@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from _harness import Timing, best_of, report
 
 import graderkit as gk
+from graderkit._core.datasets.item_values import json_items
 
 WORDS = ["acute", "chronic", "appendicitis", "pulmonary", "embolism", "iron", "deficiency",
          "anemia", "hypothyroidism", "sepsis", "gout", "migraine", "pneumonia", "left", "heart",
@@ -93,13 +94,15 @@ def main() -> None:
         "graderkit: grade_many, rewards column": rewards,
         "graderkit: grade_many, iterate results (r.reward, r.ok)": iterate,
         "graderkit: grade_many, iterate, read r.sub_rewards": iterate_nested,
+        "part of the rewards column: the item-value rule's check": lambda: json_items(items),
     }
     best = dict.fromkeys(fast, float("inf"))
     for _ in range(rep):
         for name, fn in fast.items():
             best[name] = min(best[name], best_of(fn, repeat=1))
-    ref, column, rows, nested = (Timing(name, best[name], n) for name in fast)
+    ref, column, rows, nested, rule = (Timing(name, best[name], n) for name in fast)
     cands = [
+        rule,
         column,
         rows,
         nested,
