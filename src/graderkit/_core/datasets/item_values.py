@@ -21,8 +21,8 @@ Callers turn ``ItemValueError`` into that sample's ``sample_parse_error`` flag: 
 never raises out of a batch or a trainer's reward call. Values are converted for every grader
 kind, so a template renders a timestamp as the ISO text a python grader receives.
 
-Pure: imports nothing but ``decimal`` and ``itertools``; dates and times, numpy and pyarrow values are recognised
-by their classes, never imported.
+Pure: imports nothing but ``decimal`` and ``itertools``; dates and times, numpy and pyarrow
+values are recognised by their classes, never imported.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ def _all_flat_and_plain(items: Sequence[Mapping[str, Any] | None]) -> bool:
     batch (nested values, ``None`` items, foreign types) takes the per-row path.
     """
     if set(map(type, items)) != {dict}:
-        return not items
+        return not items  # an empty batch is trivially plain
     dicts: Sequence[dict[str, Any]] = items  # type: ignore[assignment]  # checked just above
     if not set(map(type, chain.from_iterable(dicts))) <= {str}:  # iterating a dict: its keys
         return False
