@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pydantic
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import graderkit as gk
@@ -105,6 +105,8 @@ ITEM = st.none() | st.dictionaries(
 
 
 @given(st.lists(ITEM, max_size=6))
+@example([{"a": "x"}, {1: "x"}])
+@example([{"a": "x"}, {"b": (1,)}])
 def test_a_batch_gives_each_row_what_json_item_gives_it(items: list[Any]) -> None:
     """The batch's shortcut for flat plain rows changes nothing: row by row, the same answer."""
     converted, refused = json_items(items)
@@ -123,6 +125,7 @@ def test_a_flat_plain_batch_comes_back_as_it_is() -> None:
     assert converted is items and refused == {}
     converted, refused = json_items([*items, {1: "x"}, {"a": b"x"}])
     assert converted[3] == {"1": "x"} and list(refused) == [4]
+    assert json_items([{"a": "x"}, {1: "x"}]) == ([{"a": "x"}, {"1": "x"}], {})  # keys checked
 
 
 AT = gk.string_check("{{ sample.output_text }}", "{{ item.at }}", name="at")
